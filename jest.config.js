@@ -1,0 +1,54 @@
+// One jest run, two projects: `unit` (specs beside the code, no servers) and `e2e` (test/, real
+// aedes, SQLite and anvil on free loopback ports). Sources run through swc, which keeps decorator
+// metadata for NestJS's injector; `@pulseproof/*` resolves to each workspace's src so tests never
+// depend on a stale build.
+const path = require('node:path');
+
+const workspaces = {
+  contracts: 'packages/contracts',
+  bus: 'packages/bus',
+  ingest: 'services/ingest',
+  anchor: 'services/anchor',
+  alerts: 'services/alerts',
+  simulators: 'simulators',
+};
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(workspaces).map(([name, dir]) => [
+    `^@pulseproof/${name}$`,
+    path.join(__dirname, dir, 'src/index.ts'),
+  ]),
+);
+moduleNameMapper['^pulseproof$'] = path.join(__dirname, 'app/src/index.ts');
+
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    {
+      jsc: {
+        target: 'es2022',
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+      },
+      module: { type: 'commonjs' },
+    },
+  ],
+};
+
+const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{packages,services,simulators,firmware-bridge,app}/**/src/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,5 @@
+export * from './measurements';
+export * from './reading';
+export * from './topics';
+export * from './messages';
+export * from './health';
