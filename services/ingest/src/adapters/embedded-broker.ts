@@ -1,0 +1,99 @@
+import { createServer, AddressInfo, Server } from 'node:net';
+import { Logger } from '@nestjs/common';
+import { MQTT_TOPIC_ROOT, deviceIdFromReadingsTopic } from '@pulseproof/contracts';
+import { MqttPortInUseError } from '../errors';
+import { InboundHandler, ReadingSource } from './reading-source';
+
+// aedes 0.51 is the last CommonJS line (1.x is ESM only, which jest cannot load as CommonJS).
+import { createBroker } from 'aedes';
+
+/**
+ * Refused messages are re-routed here instead of to their readings topic, so subscribers of device
+ * topics never see them. A leading `$` keeps them out of `#` and `+` subscriptions [MQTT-4.7.2-1].
+ */
+export const REFUSED_TOPIC_PREFIX = '$pulseproof/refused/';
+
+export interface EmbeddedBrokerOptions {
+  readonly host: string;
+  /** 0 picks a free port (tests) */
+  readonly port: number;
+}
+
+/**
+ * The embedded MQTT broker (aedes) as ingest's reading source.
+ *
+ * aedes writes a QoS 1 PUBACK right after `authorizePublish` calls back, before `published` runs
+ * (lib/handlers/publish.js), so ingest does its durable work inside `authorizePublish`: the device
+ * is acknowledged only for what is stored or dead-lettered. An error there closes the device's
+ * connection without a PUBACK ([MQTT-3.3.5-2]); the device resends after it reconnects.
+ */
+export class EmbeddedBroker extends ReadingSource {
+  private readonly logger = new Logger('EmbeddedBroker');
+  readonly aedes = createBroker();
+  private server: Server | undefined;
+  private handler: InboundHandler | undefined;
+
+  constructor(private readonly options: EmbeddedBrokerOptions) {
+    super();
+    this.aedes.authorizePublish = (client, packet, callback) => {
+      if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
+      const handler = this.handler;
+      if (!client || !handler || deviceIdFromReadingsTopic(packet.topic) === undefined) return callback(null);
+      handler({ topic: packet.topic, payload: Buffer.from(packet.payload), clientId: client.id }).then(
+        (outcome) => {
+          if (outcome === 'refused') packet.topic = REFUSED_TOPIC_PREFIX + packet.topic;
+          callback(null);
+        },
+        (error: unknown) => {
+          this.logger.error(`could not take a message from client ${client.id}: ${String(error)}`);
+          callback(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    };
+    this.aedes.on('clientError', (client, error) => {
+      this.logger.warn(`client ${client.id}: ${error.message}`);
+    });
+  }
+
+  /** Binds the port; fails with one line that says what to do when it is taken. */
+  async listen(): Promise<number> {
+    const server = createServer(this.aedes.handle);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new MqttPortInUseError(this.options.port) : error),
+      );
+      server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    this.server = server;
+    return (server.address() as AddressInfo).port;
+  }
+
+  get port(): number | undefined {
+    return (this.server?.address() as AddressInfo | null)?.port;
+  }
+
+  async start(handler: InboundHandler): Promise<void> {
+    this.handler = handler;
+  }
+
+  async stop(): Promise<void> {
+    this.handler = undefined;
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  describe() {
+    return { kind: `embedded aedes on ${this.options.host}:${this.port ?? this.options.port}`, connectedClients: this.aedes.connectedClients };
+  }
+
+  /** Publishes from the server itself (alerts to consoles); bypasses authorizePublish. */
+  publish(topic: string, payload: string): Promise<void> {
+    if (!topic.startsWith(MQTT_TOPIC_ROOT)) throw new Error(`topic must start with ${MQTT_TOPIC_ROOT}`);
+    return new Promise((resolve, reject) =>
+      this.aedes.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+        (error?: Error) => (error ? reject(error) : resolve()),
+      ),
+    );
+  }
+}

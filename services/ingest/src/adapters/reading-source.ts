@@ -1,0 +1,25 @@
+/** One message as it arrived from a device (or a gateway on its behalf). */
+export interface InboundMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  /** the MQTT client id of the sender, when the transport knows it */
+  readonly clientId?: string;
+}
+
+/**
+ * Where device messages come from: the embedded aedes broker, or an external broker (Mosquitto,
+ * EMQX) through a shared subscription. The contract that keeps promise 2: the device's QoS 1
+ * acknowledgement is sent only after `handler` resolved, i.e. after the message is stored or
+ * dead-lettered durably. A handler that rejects must leave the message unacknowledged so the
+ * device (or the broker's session) delivers it again.
+ */
+export type InboundHandler = (message: InboundMessage) => Promise<InboundOutcome>;
+
+/** `accepted`: stored (or a redelivery of a stored reading); `refused`: dead-lettered with its reason. */
+export type InboundOutcome = 'accepted' | 'refused';
+
+export abstract class ReadingSource {
+  abstract start(handler: InboundHandler): Promise<void>;
+  abstract stop(): Promise<void>;
+  abstract describe(): { kind: string; connectedClients: number };
+}

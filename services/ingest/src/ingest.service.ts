@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Bus } from '@pulseproof/bus';
+import {
+  ComponentHealth,
+  DeadLetter,
+  HealthReporter,
+  Reading,
+  busTopics,
+  deviceIdFromReadingsTopic,
+  normaliseMeasurements,
+} from '@pulseproof/contracts';
+import { DeviceRegistry } from './adapters/device-registry';
+import { ReadingStore } from './adapters/reading-store';
+import { InboundMessage, InboundOutcome } from './adapters/reading-source';
+import { INGEST_OPTIONS, IngestOptions } from './config';
+import { decodeDeviceMessage } from './decode';
+import { IngestRejectionCode, Rejection } from './errors';
+
+/** Bytes of a refused payload kept with its dead letter, for diagnosis. */
+const DEAD_LETTER_HEAD_BYTES = 512;
+
+/**
+ * One device message in, one outcome out: validate, map to the patient, store idempotently on
+ * (device, seq), then publish on the bus. Resolves only when the outcome is durable, so the
+ * caller may acknowledge the device.
+ */
+@Injectable()
+export class IngestService implements HealthReporter {
+  readonly component = 'ingest';
+  private readonly logger = new Logger('Ingest');
+  private readonly counts = { accepted: 0, duplicates: 0, refused: 0 };
+  private readonly refusedByReason = new Map<IngestRejectionCode, number>();
+  private lastAcceptedAt: number | undefined;
+
+  constructor(
+    @Inject(INGEST_OPTIONS) private readonly options: IngestOptions,
+    private readonly store: ReadingStore,
+    private readonly registry: DeviceRegistry,
+    private readonly bus: Bus,
+  ) {}
+
+  async handle(message: InboundMessage, now = Date.now()): Promise<InboundOutcome> {
+    const decoded = decodeDeviceMessage(message.topic, message.payload, now, this.options);
+    if (decoded instanceof Rejection) return this.refuse(message, decoded, now);
+
+    const patientId = this.registry.patientFor(decoded.deviceId);
+    if (patientId === undefined) {
+      return this.refuse(message, new Rejection('INGEST_E_UNKNOWN_DEVICE', `register device "${decoded.deviceId}" before it publishes`), now);
+    }
+    const candidate: Reading = {
+      deviceId: decoded.deviceId,
+      seq: decoded.seq,
+      patientId,
+      deviceTime: decoded.ts,
+      receivedAt: now,
+      measurements: normaliseMeasurements(decoded),
+      salt: `0x${randomBytes(32).toString('hex')}`,
+    };
+    const outcome = this.store.insert(candidate);
+    if (outcome.kind === 'conflict') {
+      return this.refuse(message, new Rejection('INGEST_E_SEQUENCE_REPLAYED', `seq ${decoded.seq} of "${decoded.deviceId}" was stored with other content`), now);
+    }
+    // A redelivery is published again: the first publish may not have happened before a crash,
+    // and every consumer is idempotent on (device, seq).
+    await this.bus.publish(busTopics.readings, outcome.reading.patientId, outcome.reading);
+    if (outcome.kind === 'duplicate') this.counts.duplicates += 1;
+    else this.counts.accepted += 1;
+    this.lastAcceptedAt = now;
+    return 'accepted';
+  }
+
+  health(): ComponentHealth {
+    return {
+      status: 'up',
+      detail: {
+        ...this.counts,
+        stored: this.store.count(),
+        refusedByReason: Object.fromEntries(this.refusedByReason),
+        lastAcceptedAt: this.lastAcceptedAt && new Date(this.lastAcceptedAt).toISOString(),
+      },
+    };
+  }
+
+  private async refuse(message: InboundMessage, rejection: Rejection, now: number): Promise<InboundOutcome> {
+    const deviceId = deviceIdFromReadingsTopic(message.topic);
+    const letter: DeadLetter = {
+      reason: rejection.code,
+      detail: rejection.detail,
+      topic: message.topic,
+      ...(deviceId !== undefined && { deviceId }),
+      receivedAt: now,
+      payloadBytes: message.payload.byteLength,
+      payloadHead: message.payload.subarray(0, DEAD_LETTER_HEAD_BYTES).toString('base64'),
+    };
+    await this.bus.publish(busTopics.deadLetters, deviceId ?? message.topic, letter);
+    this.counts.refused += 1;
+    this.refusedByReason.set(rejection.code, (this.refusedByReason.get(rejection.code) ?? 0) + 1);
+    // The code and the device only: the detail may quote what the device sent.
+    this.logger.warn(`refused a message from ${deviceId ?? 'an unknown device'}: ${rejection.code}`);
+    return 'refused';
+  }
+}
