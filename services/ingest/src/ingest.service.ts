@@ -82,6 +82,19 @@ export class IngestService implements HealthReporter {
     };
   }
 
+  private readonly lastLoggedAt = new Map<IngestRejectionCode, number>();
+
+  /**
+   * The code and the device only (the detail may quote what the device sent), and at most one line
+   * per reason every 10 s: a device flooding garbage must not flood the log too.
+   */
+  private logRefusal(code: IngestRejectionCode, deviceId: string | undefined, now: number): void {
+    const last = this.lastLoggedAt.get(code);
+    if (last !== undefined && now - last < 10_000) return;
+    this.lastLoggedAt.set(code, now);
+    this.logger.warn(`refused a message from ${deviceId ?? 'an unknown device'}: ${code} (${this.refusedByReason.get(code)} so far; dead letters on ${busTopics.deadLetters})`);
+  }
+
   private async refuse(message: InboundMessage, rejection: Rejection, now: number): Promise<InboundOutcome> {
     const deviceId = deviceIdFromReadingsTopic(message.topic);
     const letter: DeadLetter = {
@@ -96,8 +109,7 @@ export class IngestService implements HealthReporter {
     await this.bus.publish(busTopics.deadLetters, deviceId ?? message.topic, letter);
     this.counts.refused += 1;
     this.refusedByReason.set(rejection.code, (this.refusedByReason.get(rejection.code) ?? 0) + 1);
-    // The code and the device only: the detail may quote what the device sent.
-    this.logger.warn(`refused a message from ${deviceId ?? 'an unknown device'}: ${rejection.code}`);
+    this.logRefusal(rejection.code, deviceId, now);
     return 'refused';
   }
 }
