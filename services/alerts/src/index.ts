@@ -1,0 +1,15 @@
+export { AlertsModule } from './alerts.module';
+export { AlertsService, ALERTS_CONSUMER_GROUP, toEvent } from './alerts.service';
+export { AlertsController } from './alerts.controller';
+export { PatientsController } from './patients.controller';
+export { ALERTS_OPTIONS, DEFAULT_VITALS_MAX_AGE_MS, resolveAlertsOptions } from './config';
+export type { AlertsOptions, ResolvedAlertsOptions } from './config';
+export { ALERTS_ERRORS, AlertsError } from './errors';
+export type { AlertsErrorCode } from './errors';
+export * from './news2';
+export { NEWS2_ALERT_TYPE, decideNews2Alert, news2Priority, news2Summary, news2Triggers } from './news2-alert.policy';
+export type { ActiveNews2Alert, News2AlertDecision } from './news2-alert.policy';
+export { PatientStateStore, ALERTS_DB_FILE } from './patient-state.store';
+export type { AlertQuery, AlertRecord, LatestVital, PatientRecord } from './patient-state.store';
+export { parseAlertsQuery, DEFAULT_ALERTS_LIMIT, MAX_ALERTS_LIMIT } from './alerts.query';
+export type { AlertView, PatientView, VitalView } from './patient-views';

@@ -1,0 +1,29 @@
+import { Measurements } from '@pulseproof/contracts';
+import { LatestVital } from './patient-state.store';
+
+export interface CurrentVitals {
+  /** the values that count as the patient's latest, by code */
+  readonly measurements: Measurements;
+  /** the patient's newest measurement time, from which age is measured; undefined with no vitals */
+  readonly evaluatedAt: number | undefined;
+}
+
+/**
+ * Which of a patient's latest values still count: those measured at most `maxAgeMs` before the
+ * patient's newest measurement. Age is measured on the patient's own timeline, not the server's
+ * clock, so replaying a backlog after an outage scores each patient as it was, the alert decision
+ * never depends on when the consumer happens to run, and `GET /api/patients` agrees with the alerts.
+ */
+export function currentVitals(vitals: readonly LatestVital[], maxAgeMs: number): CurrentVitals {
+  if (vitals.length === 0) return { measurements: {}, evaluatedAt: undefined };
+  const evaluatedAt = Math.max(...vitals.map((v) => v.deviceTime));
+  const measurements: Record<string, number> = {};
+  for (const vital of vitals) {
+    if (isCurrent(vital, evaluatedAt, maxAgeMs)) measurements[vital.code] = vital.value;
+  }
+  return { measurements: measurements as Measurements, evaluatedAt };
+}
+
+export function isCurrent(vital: LatestVital, evaluatedAt: number, maxAgeMs: number): boolean {
+  return vital.deviceTime >= evaluatedAt - maxAgeMs;
+}
