@@ -29,7 +29,8 @@ export interface EmbeddedBrokerOptions {
  */
 export class EmbeddedBroker extends ReadingSource {
   private readonly logger = new Logger('EmbeddedBroker');
-  readonly aedes = createBroker();
+  // Device ids are up to 64 characters (contracts ID_PATTERN); aedes allows 23 by default (MQTT 3.1).
+  readonly aedes = createBroker({ maxClientsIdLength: 64 });
   private server: Server | undefined;
   private handler: InboundHandler | undefined;
 

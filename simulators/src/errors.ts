@@ -1,0 +1,36 @@
+/**
+ * The simulators' coded errors: what a user of the CLI or the library can act on.
+ *
+ * - SIM_E_BAD_OPTION: an option is out of range or malformed; the message names it and the fix.
+ * - SIM_E_BROKER_UNREACHABLE: no MQTT connection could be opened (refused, timed out, DNS).
+ * - SIM_E_BROKER_REJECTED: the broker answered but refused the connection (CONNACK return code,
+ *   [MQTT-3.2.2.3]: bad user name or password, not authorised, identifier rejected).
+ */
+export type SimulatorErrorCode = 'SIM_E_BAD_OPTION' | 'SIM_E_BROKER_UNREACHABLE' | 'SIM_E_BROKER_REJECTED';
+
+export class SimulatorError extends Error {
+  override readonly name = 'SimulatorError';
+
+  constructor(
+    readonly code: SimulatorErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function badOption(message: string): SimulatorError {
+  return new SimulatorError('SIM_E_BAD_OPTION', message);
+}
+
+/** A broker URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
