@@ -1,0 +1,115 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AnvilNode } from '@pulseproof/anchor';
+import { SqliteBus } from '@pulseproof/bus';
+import { busTopics, HealthReporter } from '@pulseproof/contracts';
+import { DeviceRegistry, EmbeddedBroker } from '@pulseproof/ingest';
+import { Fleet, planFleet, startFleet } from '@pulseproof/simulators';
+import { AppModule } from './app.module';
+import { PulseProofConfig } from './config';
+import { HttpPortInUseError } from './errors';
+
+export interface EmbeddedSystem {
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly rpcUrl: string;
+  readonly app: INestApplication;
+  readonly fleet: Fleet | undefined;
+  summary(): string[];
+  /** stops the fleet, the services, the broker, the bus and the chain, in that order */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logLevels?: LogLevel[];
+}
+
+/**
+ * The composition root of the embedded mode: one process, every part real. Ports are bound first
+ * so a taken port fails fast with one line, before anything else starts.
+ */
+export async function startEmbedded(config: PulseProofConfig, options: StartOptions = {}): Promise<EmbeddedSystem> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
+  };
+
+  try {
+    const broker = new EmbeddedBroker(config.mqtt);
+    cleanups.push(() => broker.stop());
+    const mqttPort = await broker.listen();
+
+    let chain = config.chain;
+    let anvil: AnvilNode | undefined;
+    if (!chain) {
+      anvil = await AnvilNode.start({ dataDir: config.dataDir });
+      cleanups.push(() => anvil!.stop());
+      chain = { rpcUrl: anvil.rpcUrl, privateKey: anvil.privateKey };
+    }
+
+    const bus = new SqliteBus({ file: join(config.dataDir, 'bus.sqlite') });
+    cleanups.push(() => bus.close());
+    const busHealth: HealthReporter = {
+      component: 'bus',
+      health: () => ({
+        status: 'up',
+        detail: { kind: 'embedded SQLite log', anchorLag: bus.lag(busTopics.readings, 'anchor'), alertsLag: bus.lag(busTopics.readings, 'alerts') },
+      }),
+    };
+    const brokerHealth: HealthReporter = { component: 'broker', health: () => ({ status: 'up', detail: broker.describe() }) };
+
+    const app = await NestFactory.create(
+      AppModule.forRoot({ config, bus, broker, chain, extraReporters: [brokerHealth, busHealth] }),
+      { logger: options.logLevels ?? ['log', 'warn', 'error'], abortOnError: false },
+    );
+    cleanups.push(() => app.close());
+    await listen(app, config.http.host, config.http.port);
+    const httpPort = Number(new URL(await app.getUrl()).port);
+
+    let fleet: Fleet | undefined;
+    const mqttUrl = `mqtt://${config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host}:${mqttPort}`;
+    if (config.simulator.patients > 0) {
+      const simOptions = { brokerUrl: mqttUrl, ...config.simulator };
+      const registry = app.get(DeviceRegistry);
+      for (const device of planFleet(simOptions)) registry.assign(device.deviceId, device.patientId);
+      fleet = await startFleet(simOptions);
+      cleanups.push(async () => {
+        await fleet!.stop();
+      });
+    }
+
+    const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${httpPort}`;
+    return {
+      httpUrl,
+      mqttUrl,
+      rpcUrl: chain.rpcUrl,
+      app,
+      fleet,
+      summary: () => [
+        'PulseProof is running (embedded mode, one process):',
+        `  MQTT broker    ${mqttUrl}  (devices publish to pulseproof/v1/devices/<deviceId>/readings, QoS 1)`,
+        `  HTTP API       ${httpUrl}/api/health  /api/patients  /api/alerts  /api/anchors`,
+        `  chain          ${anvil ? `anvil (embedded) at ${chain!.rpcUrl}` : chain!.rpcUrl}`,
+        `  data           ${config.dataDir}`,
+        `  simulator      ${fleet ? `${config.simulator.patients} patients, ${config.simulator.deteriorating} deteriorating, a reading each ${config.simulator.intervalMs} ms` : 'off (SIM_PATIENTS=0)'}`,
+        'Press Ctrl-C to stop.',
+      ],
+      stop: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function listen(app: INestApplication, host: string, port: number): Promise<void> {
+  try {
+    await app.listen(port, host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new HttpPortInUseError(port);
+    throw error;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './config';
+export * from './embedded';
+export * from './errors';
+export * from './cli';
+export * from './audit-verify';

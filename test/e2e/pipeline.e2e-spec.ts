@@ -1,0 +1,130 @@
+import { writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectAsync, MqttClient } from 'mqtt';
+import { mqttTopics } from '@pulseproof/contracts';
+import { DeviceRegistry } from '@pulseproof/ingest';
+import { EmbeddedSystem, runCli, startEmbedded, PulseProofConfig } from 'pulseproof';
+import { eventually, getJson, testConfig } from './support';
+
+jest.setTimeout(120_000);
+
+/**
+ * The whole pipeline in one process, driven as its users drive it: devices publish over MQTT with
+ * mqtt.js, clinicians and auditors read the HTTP API, an auditor verifies a receipt with the CLI's
+ * code against the real anvil chain.
+ */
+describe('embedded pipeline, end to end', () => {
+  let config: PulseProofConfig;
+  let system: EmbeddedSystem;
+  const devices: MqttClient[] = [];
+  const start = Date.now() - 60_000;
+
+  beforeAll(async () => {
+    config = testConfig();
+    system = await startEmbedded(config, { logLevels: ['error'] });
+    const registry = system.app.get(DeviceRegistry);
+    registry.assign('bed-stable', 'patient-stable');
+    registry.assign('bed-septic', 'patient-septic');
+  });
+
+  afterAll(async () => {
+    await Promise.all(devices.map((d) => d.endAsync()));
+    await system?.stop();
+    rmSync(config.dataDir, { recursive: true, force: true });
+  });
+
+  async function device(deviceId: string) {
+    const client = await connectAsync(system.mqttUrl, { clientId: deviceId, clean: false, reconnectPeriod: 0 });
+    devices.push(client);
+    return {
+      publish: (seq: number, ts: number, vitals: Record<string, [number, string]>) =>
+        client.publishAsync(
+          mqttTopics.readings(deviceId),
+          JSON.stringify({
+            v: 1,
+            deviceId,
+            seq,
+            ts,
+            measurements: Object.fromEntries(Object.entries(vitals).map(([code, [value, unit]]) => [code, { value, unit }])),
+          }),
+          { qos: 1 },
+        ),
+      raw: (payload: string) => client.publishAsync(mqttTopics.readings(deviceId), payload, { qos: 1 }),
+    };
+  }
+
+  const normal = { heart_rate: [72, '/min'], respiratory_rate: [14, '/min'], spo2: [98, '%'], systolic_bp: [124, 'mm[Hg]'], temperature: [36.8, 'Cel'] } as const;
+  // Each parameter in a NEWS2 scoring band (RCP 2017 Chart 1): RR 26 (3), SpO2 90 (3), SBP 95 (2), HR 125 (2), T 39.2 (2)
+  const septic = { heart_rate: [125, '/min'], respiratory_rate: [26, '/min'], spo2: [90, '%'], systolic_bp: [95, 'mm[Hg]'], temperature: [39.2, 'Cel'] } as const;
+
+  it('stores, anchors and evaluates readings published by devices', async () => {
+    const stable = await device('bed-stable');
+    const sick = await device('bed-septic');
+    for (let i = 0; i < 5; i++) {
+      await stable.publish(1000 + i, start + i * 1000, normal as never);
+      await sick.publish(5000 + i, start + i * 1000, (i < 2 ? normal : septic) as never);
+    }
+    // A malformed message is acknowledged (MQTT 3.1.1 has no negative PUBACK) and dead-lettered.
+    await sick.raw('{"v":1,"deviceId":"bed-septic"');
+
+    // Stored: the clinician's vitals query sees every reading, in device time order.
+    const vitals = await eventually('stored vitals', async () => {
+      const { body } = await getJson(`${system.httpUrl}/api/patients/patient-septic/vitals?from=${start - 1}&to=${start + 10_000}`);
+      return body.readings.length === 5 ? body : undefined;
+    });
+    expect(vitals.readings.map((r: { seq: number }) => r.seq)).toEqual([5000, 5001, 5002, 5003, 5004]);
+    expect(vitals.readings[4].measurements).toMatchObject({ respiratory_rate: 26, temperature: 39.2 });
+
+    // Evaluated: the deteriorating patient has one active alert; the stable one has none.
+    const alerts = await eventually('an alert for the septic patient', async () => {
+      const { body } = await getJson(`${system.httpUrl}/api/alerts`);
+      const list = Array.isArray(body) ? body : body.alerts;
+      return list.some((a: { patientId: string }) => a.patientId === 'patient-septic') ? list : undefined;
+    });
+    expect(alerts.filter((a: { patientId: string }) => a.patientId === 'patient-septic')).toHaveLength(1);
+    expect(alerts.some((a: { patientId: string }) => a.patientId === 'patient-stable')).toBe(false);
+
+    // Anchored: a receipt verifies against the chain through the auditor CLI's own code path.
+    const receipt = await eventually('an anchored receipt', async () => {
+      const { status, body } = await getJson(`${system.httpUrl}/api/readings/bed-septic:5004/receipt`);
+      return status === 200 ? body : undefined;
+    });
+    const file = join(config.dataDir, 'receipt.json');
+    writeFileSync(file, JSON.stringify(receipt));
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+    await expect(runCli(['audit', 'verify', file, '--rpc', system.rpcUrl], io)).resolves.toBe(0);
+    expect(out.join('\n')).toMatch(/^valid: reading bed-septic:5004/);
+
+    // A receipt whose reading was altered after the fact fails, with one line saying what failed.
+    const tampered = join(config.dataDir, 'tampered.json');
+    writeFileSync(tampered, JSON.stringify({ ...receipt, reading: { ...receipt.reading, measurements: { ...receipt.reading.measurements, spo2: 97 } } }));
+    err.length = 0;
+    await expect(runCli(['audit', 'verify', tampered, '--rpc', system.rpcUrl], io)).resolves.toBe(1);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^invalid: reading bed-septic:5004: .*leaf/);
+
+    // The anchors list names the batch the receipt came from.
+    const { body: anchors } = await getJson(`${system.httpUrl}/api/anchors`);
+    const list = Array.isArray(anchors) ? anchors : anchors.batches;
+    expect(list.some((b: { root: string }) => b.root === receipt.root)).toBe(true);
+
+    // Health reports every component, and the refused message under its reason.
+    const { status, body: health } = await getJson(`${system.httpUrl}/api/health`);
+    expect(status).toBe(200);
+    expect(Object.keys(health.components)).toEqual(expect.arrayContaining(['broker', 'bus', 'ingest', 'anchor', 'chain', 'alerts']));
+    expect(health.components.ingest.detail.refusedByReason).toEqual({ INGEST_E_NOT_JSON: 1 });
+  });
+
+  it('answers bad API requests with a 4xx and a message', async () => {
+    const badId = await getJson(`${system.httpUrl}/api/readings/not-a-reading-id/receipt`);
+    expect(badId.status).toBe(400);
+    expect(typeof badId.body.message).toBe('string');
+    const badRange = await getJson(`${system.httpUrl}/api/patients/patient-stable/vitals?from=yesterday`);
+    expect(badRange.status).toBe(400);
+    expect(badRange.body.message).toContain('"from"');
+    const unknown = await getJson(`${system.httpUrl}/api/readings/bed-stable:999/receipt`);
+    expect(unknown.status).toBe(404);
+  });
+});
