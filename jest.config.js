@@ -1,7 +1,6 @@
 // One jest run, two projects: `unit` (specs beside the code, no servers) and `e2e` (test/, real
-// aedes, SQLite and anvil on free loopback ports). Sources run through swc, which keeps decorator
-// metadata for NestJS's injector; `@pulseproof/*` resolves to each workspace's src so tests never
-// depend on a stale build.
+// aedes, SQLite and anvil on free loopback ports). Sources run through ts-jest (transpile only);
+// `@pulseproof/*` resolves to each workspace's src so tests never depend on a stale build.
 const path = require('node:path');
 
 const workspaces = {
@@ -23,14 +22,19 @@ moduleNameMapper['^pulseproof$'] = path.join(__dirname, 'app/src/index.ts');
 
 const transform = {
   '^.+\\.ts$': [
-    '@swc/jest',
+    'ts-jest',
     {
-      jsc: {
-        target: 'es2022',
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
+      // Per-file transpilation (no type check in tests; `npm run build` type-checks). It keeps
+      // decorator metadata, which NestJS's injector reads.
+      isolatedModules: true,
+      tsconfig: {
+        target: 'ES2022',
+        module: 'commonjs',
+        esModuleInterop: true,
+        resolveJsonModule: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
       },
-      module: { type: 'commonjs' },
     },
   ],
 };
