@@ -59,7 +59,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   return exitCode;
 }
 
-if (require.main === module) {
+/** Entry point of the `pulseproof` binary (bin/pulseproof.js). */
+export function runFromProcess(): void {
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -70,3 +71,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runFromProcess();

@@ -10,6 +10,7 @@ import { Fleet, planFleet, startFleet } from '@pulseproof/simulators';
 import { AppModule } from './app.module';
 import { PulseProofConfig } from './config';
 import { HttpPortInUseError } from './errors';
+import { QuietBootLogger } from './logger';
 
 export interface EmbeddedSystem {
   readonly httpUrl: string;
@@ -63,7 +64,7 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
 
     const app = await NestFactory.create(
       AppModule.forRoot({ config, bus, broker, chain, extraReporters: [brokerHealth, busHealth] }),
-      { logger: options.logLevels ?? ['log', 'warn', 'error'], abortOnError: false },
+      { logger: quietLogger(options.logLevels ?? ['log', 'warn', 'error']), abortOnError: false },
     );
     cleanups.push(() => app.close());
     await listen(app, config.http.host, config.http.port);
@@ -112,4 +113,10 @@ async function listen(app: INestApplication, host: string, port: number): Promis
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new HttpPortInUseError(port);
     throw error;
   }
+}
+
+function quietLogger(levels: LogLevel[]): QuietBootLogger {
+  const logger = new QuietBootLogger();
+  logger.setLogLevels(levels);
+  return logger;
 }

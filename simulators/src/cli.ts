@@ -126,7 +126,8 @@ const processOutput: CliOutput = {
   stderr: (text) => process.stderr.write(text),
 };
 
-if (require.main === module) {
+/** Entry point of the `pulseproof-sim` binary (bin/pulseproof-sim.js). */
+export function runFromProcess(): void {
   main(process.argv).then(
     (code) => {
       process.exitCode = code;
@@ -137,3 +138,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runFromProcess();
