@@ -26,8 +26,8 @@ const transform = {
     {
       // Per-file transpilation (no type check in tests; `npm run build` type-checks). It keeps
       // decorator metadata, which NestJS's injector reads.
-      isolatedModules: true,
       tsconfig: {
+        isolatedModules: true,
         target: 'ES2022',
         module: 'commonjs',
         esModuleInterop: true,
@@ -39,7 +39,13 @@ const transform = {
   ],
 };
 
-const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+const common = {
+  transform,
+  moduleNameMapper,
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  setupFiles: ['<rootDir>/test/quiet-logs.ts'],
+};
 
 module.exports = {
   projects: [

@@ -34,6 +34,7 @@ export class AnvilNode {
     private readonly child: ChildProcess,
     readonly rpcUrl: string,
     readonly statePath: string | undefined,
+    private readonly pidFile: string | undefined,
   ) {
     process.once('exit', this.killOnExit);
     // After start, a failing kill() is the only 'error' left; without a listener it would crash the process.
@@ -63,14 +64,18 @@ export class AnvilNode {
     // nodes never race for one. (--quiet would hide that line; the output is drained instead.)
     const args = ['--host', '127.0.0.1', '--port', '0'];
     let statePath: string | undefined;
+    let pidFile: string | undefined;
     if (options.dataDir) {
       fs.mkdirSync(options.dataDir, { recursive: true });
       statePath = path.join(options.dataDir, 'anvil-state.json');
+      pidFile = path.join(options.dataDir, 'anvil.pid');
+      await killOrphan(pidFile, statePath);
       args.push('--state', statePath, '--state-interval', '1');
     }
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (pidFile && child.pid !== undefined) fs.writeFileSync(pidFile, String(child.pid));
     const rpcUrl = await waitForListening(child, options.startTimeoutMs ?? 30_000);
-    const node = new AnvilNode(child, rpcUrl, statePath);
+    const node = new AnvilNode(child, rpcUrl, statePath, pidFile);
     try {
       await node.waitForRpc(options.startTimeoutMs ?? 30_000);
     } catch (error) {
@@ -93,6 +98,7 @@ export class AnvilNode {
       const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
       this.child.once('exit', () => {
         clearTimeout(timer);
+        if (this.pidFile) fs.rmSync(this.pidFile, { force: true });
         resolve();
       });
       this.child.kill('SIGTERM');
@@ -113,6 +119,45 @@ export class AnvilNode {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+  }
+}
+
+/**
+ * A process killed with SIGKILL cannot stop its anvil, which then lives on and keeps dumping its
+ * (now stale) chain into the state file every second, racing the new node. So the pid is kept
+ * beside the state, and a start first kills the anvil of the previous run, if it is still there and
+ * still the anvil of this state file (checked in /proc, so a recycled pid is left alone).
+ */
+async function killOrphan(pidFile: string, statePath: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // gone already, or no /proc: nothing to do
+  }
+  if (!cmdline.includes('anvil') || !cmdline.includes(statePath)) return;
+  new Logger('AnvilNode').warn(`stopping the anvil of a previous run (pid ${pid}) that outlived its process`);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50 && fs.existsSync(`/proc/${pid}`); i++) {
+    let status: string | undefined;
+    try {
+      status = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2];
+    } catch {
+      break;
+    }
+    if (status === 'Z') break; // a zombie holds no file and no port
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

@@ -75,3 +75,23 @@ describe('EmbeddedBroker (real aedes, real mqtt.js clients)', () => {
     await second.stop();
   });
 });
+
+describe('EmbeddedBroker before ingest is wired', () => {
+  it('leaves a reading unacknowledged until a handler takes it, so the device resends it', async () => {
+    const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0 });
+    const port = await broker.listen();
+    const device = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'early-bed', clean: false, reconnectPeriod: 50 });
+    device.on('error', () => undefined);
+    const received: string[] = [];
+    const publishing = device.publishAsync(mqttTopics.readings('early-bed'), 'first', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    await broker.start(async (message) => {
+      received.push(message.payload.toString());
+      return 'accepted';
+    });
+    await publishing;
+    expect(received).toContain('first');
+    await device.endAsync(true);
+    await broker.stop();
+  });
+});

@@ -38,8 +38,11 @@ export class EmbeddedBroker extends ReadingSource {
     super();
     this.aedes.authorizePublish = (client, packet, callback) => {
       if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
+      if (!client || deviceIdFromReadingsTopic(packet.topic) === undefined) return callback(null);
       const handler = this.handler;
-      if (!client || !handler || deviceIdFromReadingsTopic(packet.topic) === undefined) return callback(null);
+      // The port is bound before ingest is wired (so a taken port fails fast), and a device may
+      // publish in between, or while stopping: no handler, no PUBACK; the device sends it again.
+      if (!handler) return callback(new Error('ingest is not ready: message left unacknowledged'));
       handler({ topic: packet.topic, payload: Buffer.from(packet.payload), clientId: client.id }).then(
         (outcome) => {
           if (outcome === 'refused') packet.topic = REFUSED_TOPIC_PREFIX + packet.topic;
