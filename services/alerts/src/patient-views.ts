@@ -1,25 +1,10 @@
-import { AlertPriority, AlertState, MEASUREMENTS, MeasurementCode } from '@pulseproof/contracts';
+import { MEASUREMENTS, MeasurementCode } from '@pulseproof/contracts';
 import { News2Parameter, News2ParameterScore, News2ResponseBand, Spo2Scale, scoreNews2 } from './news2';
 import { AlertRecord, LatestVital, PatientRecord } from './patient-state.store';
 import { currentVitals, isCurrent } from './patient-vitals';
 
-/** An alert as `GET /api/alerts` returns it. */
-export interface AlertView {
-  readonly alertId: string;
-  readonly patientId: string;
-  readonly type: string;
-  readonly priority: AlertPriority;
-  readonly state: AlertState;
-  readonly summary: string;
-  readonly score: number | null;
-  /** the reading (or observation) that raised it, last updated it, cleared it */
-  readonly raisedBy: string;
-  readonly updatedBy: string;
-  readonly clearedBy: string | null;
-  readonly raisedAt: number;
-  readonly updatedAt: number;
-  readonly clearedAt: number | null;
-}
+/** An alert as `GET /api/alerts` returns it: the stored alert without the policy's bookkeeping. */
+export type AlertView = Omit<AlertRecord, 'evidence'>;
 
 export interface VitalView {
   readonly value: number;

@@ -8,18 +8,10 @@ export const ANCHORS_DEFAULT_LIMIT = 50;
 export const ANCHORS_MAX_LIMIT = 500;
 
 /** One line of GET /api/anchors. Times are device times, ms since epoch. */
-export interface AnchorSummary {
-  readonly id: number;
-  readonly root: string;
-  readonly count: number;
-  readonly fromTime: number;
-  readonly toTime: number;
-  readonly status: BatchStatus;
-  readonly txHash: string | null;
-  readonly blockNumber: number | null;
+export type AnchorSummary = Pick<Batch, 'id' | 'root' | 'count' | 'fromTime' | 'toTime' | 'status' | 'txHash' | 'blockNumber'> & {
   /** the last anchoring failure while the batch waits for a retry */
   readonly error?: string;
-}
+};
 
 export function anchorSummary(b: Batch): AnchorSummary {
   const { id, root, count, fromTime, toTime, status, txHash, blockNumber } = b;

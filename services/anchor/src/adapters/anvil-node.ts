@@ -72,7 +72,9 @@ export class AnvilNode {
       await killOrphan(pidFile, statePath);
       args.push('--state', statePath, '--state-interval', '1');
     }
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and anvil
+    // must outlive the services that are still anchoring until stop() ends it, in order.
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     if (pidFile && child.pid !== undefined) fs.writeFileSync(pidFile, String(child.pid));
     const rpcUrl = await waitForListening(child, options.startTimeoutMs ?? 30_000);
     const node = new AnvilNode(child, rpcUrl, statePath, pidFile);
