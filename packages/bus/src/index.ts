@@ -1,2 +1,3 @@
 export * from './bus';
 export * from './sqlite-bus';
+export * from './sqlite';

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
+import { openSqlite } from './sqlite';
 import { BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription } from './bus';
 
 export interface SqliteBusOptions {
@@ -35,10 +36,7 @@ export class SqliteBus extends Bus {
 
   constructor(private readonly options: SqliteBusOptions) {
     super();
-    this.db = new Database(options.file);
-    // WAL with synchronous=NORMAL survives a killed process (not a power cut) without an fsync per message.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(options.file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS messages (
         offset INTEGER PRIMARY KEY AUTOINCREMENT,

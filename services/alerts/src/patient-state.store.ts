@@ -1,5 +1,6 @@
 import { AlertEvent, AlertPriority, AlertState, MeasurementCode } from '@pulseproof/contracts';
 import Database from 'better-sqlite3';
+import { openSqlite } from '@pulseproof/bus';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Spo2Scale } from './news2';
@@ -91,9 +92,7 @@ export class PatientStateStore {
   }
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(file);
     this.db.exec(ALERTS_SCHEMA);
   }
 

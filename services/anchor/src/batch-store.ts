@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { openSqlite } from '@pulseproof/bus';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AnchorTx } from './chain.port';
@@ -55,9 +56,7 @@ export class BatchStore {
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'anchor.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(path.join(dataDir, 'anchor.sqlite'));
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS batches (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { openSqlite } from '@pulseproof/bus';
 
 export interface DeviceAssignment {
   readonly deviceId: string;
@@ -24,8 +25,7 @@ export class SqliteDeviceRegistry extends DeviceRegistry {
 
   constructor(file: string) {
     super();
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    this.db = openSqlite(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS devices (
         device_id TEXT PRIMARY KEY,

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { openSqlite } from '@pulseproof/bus';
 import { Measurements, Reading } from '@pulseproof/contracts';
 import { InsertOutcome, ReadingStore, VitalsQuery } from './reading-store';
 
@@ -21,10 +22,7 @@ export class SqliteReadingStore extends ReadingStore {
 
   constructor(file: string) {
     super();
-    this.db = new Database(file);
-    // WAL + NORMAL: a committed row survives a killed process, which is the promise we make.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS readings (
         device_id TEXT NOT NULL,
