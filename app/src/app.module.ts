@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AlertsModule, AlertsService } from '@pulseproof/alerts';
-import { AnchorHealth, AnchorModule } from '@pulseproof/anchor';
+import { AnchorChainOptions, AnchorHealth, AnchorModule } from '@pulseproof/anchor';
 import { Bus } from '@pulseproof/bus';
 import { HealthReporter } from '@pulseproof/contracts';
 import { EmbeddedBroker, IngestModule, IngestService } from '@pulseproof/ingest';
@@ -20,7 +20,8 @@ export interface AppWiring {
   readonly config: PulseProofConfig;
   readonly bus: Bus;
   readonly broker: EmbeddedBroker;
-  readonly chain: { readonly rpcUrl: string; readonly privateKey: string; readonly contractAddress?: string };
+  /** the chain with its key resolved (CHAIN_PRIVATE_KEY, a decrypted keystore, or the embedded anvil's dev key) */
+  readonly chain: AnchorChainOptions;
   /** reports on parts that live outside Nest (broker, bus) */
   readonly extraReporters: readonly HealthReporter[];
 }
@@ -38,6 +39,10 @@ export class AppModule {
           maxBatchSize: config.batch.maxSize,
           maxBatchAgeMs: config.batch.maxAgeMs,
           confirmations: config.confirmations,
+          resubmitAfterMs: config.tx.resubmitAfterMs,
+          txTimeoutMs: config.tx.timeoutMs,
+          reorgDepth: config.tx.reorgDepth,
+          reorgCheckIntervalMs: config.tx.reorgCheckMs,
           chain,
         }),
         AlertsModule.forRoot({ dataDir: config.dataDir }),

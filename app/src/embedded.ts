@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AnvilNode } from '@pulseproof/anchor';
+import { AnchorChainOptions, AnvilNode, loadKeystoreKey } from '@pulseproof/anchor';
 import { SqliteBus } from '@pulseproof/bus';
 import { busTopics, HealthReporter } from '@pulseproof/contracts';
 import { DeviceRegistry, EmbeddedBroker } from '@pulseproof/ingest';
@@ -43,9 +43,14 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
     cleanups.push(() => broker.stop());
     const mqttPort = await broker.listen();
 
-    let chain = config.chain;
+    let chain: AnchorChainOptions;
     let anvil: AnvilNode | undefined;
-    if (!chain) {
+    if (config.chain) {
+      const { keystore, privateKey, ...endpoint } = config.chain;
+      // Decrypted here, before the services start: a wrong password stops the start
+      // (ANCHOR_E_KEYSTORE, exit 2) instead of leaving batches to fail one after another.
+      chain = { ...endpoint, privateKey: keystore ? (await loadKeystoreKey(keystore)).privateKey : privateKey! };
+    } else {
       anvil = await AnvilNode.start({ dataDir: config.dataDir });
       cleanups.push(() => anvil!.stop());
       chain = { rpcUrl: anvil.rpcUrl, privateKey: anvil.privateKey };
@@ -93,7 +98,7 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
         'PulseProof is running (embedded mode, one process):',
         `  MQTT broker    ${mqttUrl}  (devices publish to pulseproof/v1/devices/<deviceId>/readings, QoS 1)`,
         `  HTTP API       ${httpUrl}/api/health  /api/patients  /api/alerts  /api/anchors`,
-        `  chain          ${anvil ? `anvil (embedded) at ${chain!.rpcUrl}` : chain!.rpcUrl}`,
+        `  chain          ${anvil ? `anvil (embedded) at ${chain.rpcUrl}` : chain.rpcUrl}`,
         `  data           ${config.dataDir}`,
         `  simulator      ${fleet ? `${config.simulator.patients} patients, ${config.simulator.deteriorating} deteriorating, a reading each ${config.simulator.intervalMs} ms` : 'off (SIM_PATIENTS=0)'}`,
         'Press Ctrl-C to stop.',

@@ -97,7 +97,7 @@ describe('kill -9 mid-stream and restart', () => {
       return (await getJson(`${http}/api/anchors?limit=500`)).body as { count: number; status: string }[];
     }, 90_000);
     expect(batches.reduce((sum, b) => sum + b.count, 0)).toBe(READINGS);
-    expect(batches.every((b) => b.status === 'anchored' || b.status === 're-anchored')).toBe(true);
+    expect(batches.every((b) => b.status === 'confirmed' || b.status === 're-anchored')).toBe(true);
     const rpcUrl = /anvil \(embedded\) at (\S+)/.exec(running.output())![1]!;
     for (const seq of [10_000, 10_000 + KILL_AFTER_ACKS, 10_000 + READINGS - 1]) {
       const { status, body: receipt } = await getJson(`${http}/api/readings/bed-crash:${seq}/receipt`);

@@ -27,7 +27,14 @@ export class AnchorModule {
         {
           provide: ChainPort,
           useFactory: (o: ResolvedAnchorOptions) =>
-            new EvmChain({ ...o.chain, dataDir: o.dataDir, confirmations: o.confirmations, txTimeoutMs: o.txTimeoutMs }),
+            new EvmChain({
+              ...o.chain,
+              dataDir: o.dataDir,
+              confirmations: o.confirmations,
+              txTimeoutMs: o.txTimeoutMs,
+              resubmitAfterMs: o.resubmitAfterMs,
+              pollingIntervalMs: o.pollingIntervalMs,
+            }),
           inject: [ANCHOR_OPTIONS],
         },
         { provide: TreeCache, useValue: new TreeCache() },

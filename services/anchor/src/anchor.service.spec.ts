@@ -40,7 +40,7 @@ describe('AnchorService on a real bus and a real anvil', () => {
   const allAnchored = () => {
     const b = batches();
     const leaves = b.reduce((n, x) => n + x.count, 0);
-    return leaves === readings.length && b.every((x) => x.status === 'anchored' || x.status === 're-anchored') && b;
+    return leaves === readings.length && b.every((x) => x.status === 'confirmed' || x.status === 're-anchored') && b;
   };
   const receiptOf = (r: Reading) => app!.get(ReceiptService).receiptFor(r.deviceId, r.seq) as Receipt;
 
@@ -67,7 +67,7 @@ describe('AnchorService on a real bus and a real anvil', () => {
     expect(failed.error).toContain('rpc unreachable: http://127.0.0.1:9');
     expect(app!.get(ChainHealth).health()).toMatchObject({ status: 'down', detail: { reachable: false } });
     expect(app!.get(AnchorHealth).health()).toMatchObject({ status: 'degraded' });
-    await waitFor('both batches sealed', () => batches().length === 2 && batches().every((b) => b.status !== 'anchored'));
+    await waitFor('both batches sealed', () => batches().length === 2 && batches().every((b) => b.status !== 'confirmed'));
     expect(app!.get(ReceiptService).receiptFor(readings[0]!.deviceId, readings[0]!.seq)).toBe('pending');
     await stopApp();
 

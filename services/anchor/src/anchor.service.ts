@@ -10,6 +10,9 @@ import { encodeLeaf } from './leaf';
 /** The consumer group of the anchor service on the readings topic. */
 export const ANCHOR_CONSUMER_GROUP = 'anchor';
 
+/** how long shutdown waits for an anchoring in flight before it stops waiting for its transaction, ms */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 /**
  * Consumes `vitals.readings`: each reading becomes a salted leaf, stored idempotently (a reading
  * delivered twice, or again after a restart, is stored once); the bus commits once the leaves are
@@ -39,8 +42,15 @@ export class AnchorService implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await this.subscription?.stop();
     this.subscription = undefined;
-    await this.batcher.stop();
+    // An anchoring in flight gets a grace period to finish; a transaction still waiting to be
+    // mined after it (a stuck one can wait CHAIN_TX_TIMEOUT_MS) is left on its way: closing the
+    // chain ends the wait, and the next start finds the root on chain or sends it again.
+    const stopped = this.batcher.stop();
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+    clearTimeout(grace);
     await this.chain.close();
+    await stopped;
     this.store.close();
   }
 

@@ -36,7 +36,7 @@ describe('GET /api/anchors and GET /api/readings/:id/receipt', () => {
     for (const r of readings) await bus.publish(busTopics.readings, r.patientId, r);
     await waitFor('two anchored batches', () => {
       const batches = app.get(BatchStore).listBatches(10);
-      return batches.length === 2 && batches.every((b) => b.status === 'anchored');
+      return batches.length === 2 && batches.every((b) => b.status === 'confirmed');
     });
   }, 60_000);
 
@@ -51,8 +51,11 @@ describe('GET /api/anchors and GET /api/readings/:id/receipt', () => {
     const { status, body } = await get('/api/anchors');
     expect(status).toBe(200);
     const list = body as { id: number; count: number; status: string; txHash: string; blockNumber: number; root: string }[];
-    expect(list.map((b) => [b.id, b.count, b.status])).toEqual([[2, 2, 'anchored'], [1, 2, 'anchored']]);
-    expect(Object.keys(list[0]!).sort()).toEqual(['blockNumber', 'count', 'fromTime', 'id', 'root', 'status', 'toTime', 'txHash']);
+    expect(list.map((b) => [b.id, b.count, b.status])).toEqual([[2, 2, 'confirmed'], [1, 2, 'confirmed']]);
+    expect(Object.keys(list[0]!).sort()).toEqual([
+      'blockNumber', 'count', 'firstReadingId', 'fromTime', 'id', 'lastReadingId', 'root', 'status', 'toTime', 'txHash',
+    ]);
+    expect(list[1]).toMatchObject({ firstReadingId: `${readings[0]!.deviceId}:${readings[0]!.seq}`, lastReadingId: `${readings[1]!.deviceId}:${readings[1]!.seq}` });
     expect((await get('/api/anchors?limit=1')).body).toEqual([list[0]]);
   });
 

@@ -7,15 +7,21 @@ import { ReceiptService } from './receipt.service';
 export const ANCHORS_DEFAULT_LIMIT = 50;
 export const ANCHORS_MAX_LIMIT = 500;
 
-/** One line of GET /api/anchors. Times are device times, ms since epoch. */
-export type AnchorSummary = Pick<Batch, 'id' | 'root' | 'count' | 'fromTime' | 'toTime' | 'status' | 'txHash' | 'blockNumber'> & {
+/**
+ * One line of GET /api/anchors (issue 4 item 2): id, root, leaf range (first and last reading id),
+ * count, first and last reading time (device times, ms since epoch), transaction, block, status.
+ */
+export type AnchorSummary = Pick<
+  Batch,
+  'id' | 'root' | 'count' | 'fromTime' | 'toTime' | 'firstReadingId' | 'lastReadingId' | 'status' | 'txHash' | 'blockNumber'
+> & {
   /** the last anchoring failure while the batch waits for a retry */
   readonly error?: string;
 };
 
 export function anchorSummary(b: Batch): AnchorSummary {
-  const { id, root, count, fromTime, toTime, status, txHash, blockNumber } = b;
-  return { id, root, count, fromTime, toTime, status, txHash, blockNumber, ...(b.error && status === 'failed' ? { error: b.error } : {}) };
+  const { id, root, count, fromTime, toTime, firstReadingId, lastReadingId, status, txHash, blockNumber } = b;
+  return { id, root, count, fromTime, toTime, firstReadingId, lastReadingId, status, txHash, blockNumber, ...(b.error && status === 'failed' ? { error: b.error } : {}) };
 }
 
 /** `?limit=`: an integer in 1..500, 50 when absent. */

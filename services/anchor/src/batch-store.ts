@@ -2,15 +2,24 @@ import Database from 'better-sqlite3';
 import { openSqlite } from '@pulseproof/bus';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createSchema } from './batch-schema';
 import { AnchorTx } from './chain.port';
 
 /**
- * - pending: sealed (root known), not on chain yet
+ * Issue 4 item 2:
+ * - pending: sealed (root known), not on chain yet, or sent and waiting for its confirmations
  * - failed: the last anchoring attempt failed; the batch stays queued and is retried with backoff
- * - anchored: on chain
- * - re-anchored: was anchored, the chain lost it (embedded state lost, reorg, another chain), anchored again
+ * - confirmed: on chain with the configured confirmations
+ * - re-anchored: was confirmed, the chain lost it (embedded state lost, reorg, another chain), anchored again
  */
-export type BatchStatus = 'pending' | 'failed' | 'anchored' | 're-anchored';
+export type BatchStatus = 'pending' | 'failed' | 'confirmed' | 're-anchored';
+
+/** The statuses of a batch whose root is on chain. */
+export type OnChainStatus = Extract<BatchStatus, 'confirmed' | 're-anchored'>;
+
+export function isOnChain(status: BatchStatus): status is OnChainStatus {
+  return status === 'confirmed' || status === 're-anchored';
+}
 
 export interface LeafRow {
   readonly deviceId: string;
@@ -44,11 +53,17 @@ export interface Batch {
   readonly anchoredAt: number | null;
   readonly attempts: number;
   readonly error: string | null;
+  /** reading ids (`<deviceId>:<seq>`) of leaf 0 and of the last leaf: the batch's leaf range */
+  readonly firstReadingId: string | null;
+  readonly lastReadingId: string | null;
+  /** the nonce of the anchoring transaction last sent for this batch */
+  readonly txNonce: number | null;
 }
 
 const BATCH_COLUMNS = `id, root, leaf_count AS count, from_time AS fromTime, to_time AS toTime, status,
   tx_hash AS txHash, block_number AS blockNumber, block_hash AS blockHash, block_timestamp AS blockTimestamp,
-  chain_id AS chainId, contract, created_at AS createdAt, anchored_at AS anchoredAt, attempts, error`;
+  chain_id AS chainId, contract, created_at AS createdAt, anchored_at AS anchoredAt, attempts, error,
+  first_reading AS firstReadingId, last_reading AS lastReadingId, tx_nonce AS txNonce`;
 
 /** anchor.sqlite: every leaf the service has seen, and the batches they were sealed into. */
 export class BatchStore {
@@ -57,37 +72,7 @@ export class BatchStore {
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
     this.db = openSqlite(path.join(dataDir, 'anchor.sqlite'));
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS batches (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        root TEXT NOT NULL,
-        leaf_count INTEGER NOT NULL,
-        from_time INTEGER NOT NULL,
-        to_time INTEGER NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('pending', 'failed', 'anchored', 're-anchored')),
-        tx_hash TEXT, block_number INTEGER, block_hash TEXT, block_timestamp INTEGER,
-        chain_id INTEGER, contract TEXT,
-        created_at INTEGER NOT NULL,
-        anchored_at INTEGER,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        error TEXT
-      );
-      CREATE INDEX IF NOT EXISTS batches_status ON batches (status, id);
-      CREATE TABLE IF NOT EXISTS leaves (
-        device_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        reading TEXT NOT NULL,
-        leaf TEXT NOT NULL,
-        device_time INTEGER NOT NULL,
-        stored_at INTEGER NOT NULL,
-        batch_id INTEGER REFERENCES batches (id),
-        leaf_index INTEGER,
-        PRIMARY KEY (device_id, seq)
-      );
-      CREATE INDEX IF NOT EXISTS leaves_batch ON leaves (batch_id, leaf_index) WHERE batch_id IS NOT NULL;
-      -- all keys NULL: entries sort by rowid, i.e. arrival order, which is the order leaves are batched in
-      CREATE INDEX IF NOT EXISTS leaves_unbatched ON leaves (batch_id) WHERE batch_id IS NULL;
-    `);
+    createSchema(this.db);
   }
 
   /** Stores leaves not seen before; (deviceId, seq) already stored is a no-op. Returns how many were new. */
@@ -113,8 +98,11 @@ export class BatchStore {
   sealBatch(maxSize: number, rootOf: (leaves: string[]) => string, now = Date.now()): Batch | undefined {
     return this.db.transaction(() => {
       const rows = this.db
-        .prepare('SELECT rowid, leaf, device_time AS deviceTime FROM leaves WHERE batch_id IS NULL ORDER BY rowid LIMIT ?')
-        .all(maxSize) as { rowid: number; leaf: string; deviceTime: number }[];
+        .prepare(
+          `SELECT rowid, leaf, device_time AS deviceTime, device_id || ':' || seq AS readingId
+             FROM leaves WHERE batch_id IS NULL ORDER BY rowid LIMIT ?`,
+        )
+        .all(maxSize) as { rowid: number; leaf: string; deviceTime: number; readingId: string }[];
       if (rows.length === 0) return undefined;
       const root = rootOf(rows.map((r) => r.leaf));
       let fromTime = rows[0]!.deviceTime;
@@ -124,8 +112,11 @@ export class BatchStore {
         toTime = Math.max(toTime, r.deviceTime);
       }
       const { lastInsertRowid } = this.db
-        .prepare('INSERT INTO batches (root, leaf_count, from_time, to_time, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(root, rows.length, fromTime, toTime, 'pending', now);
+        .prepare(
+          `INSERT INTO batches (root, leaf_count, from_time, to_time, status, created_at, first_reading, last_reading)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(root, rows.length, fromTime, toTime, 'pending', now, rows[0]!.readingId, rows[rows.length - 1]!.readingId);
       const id = Number(lastInsertRowid);
       const assign = this.db.prepare('UPDATE leaves SET batch_id = ?, leaf_index = ? WHERE rowid = ?');
       rows.forEach((r, index) => assign.run(id, index, r.rowid));
@@ -148,11 +139,14 @@ export class BatchStore {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM batches WHERE status IN ('pending', 'failed')`).get() as { n: number }).n;
   }
 
-  /** Anchored and re-anchored batches with id > afterId, oldest first. */
-  anchoredBatches(afterId: number, limit: number): Batch[] {
+  /** Confirmed and re-anchored batches with id > afterId (and in a block >= minBlock), oldest first. */
+  anchoredBatches(afterId: number, limit: number, minBlock = 0): Batch[] {
     return this.db
-      .prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE status IN ('anchored', 're-anchored') AND id > ? ORDER BY id LIMIT ?`)
-      .all(afterId, limit) as Batch[];
+      .prepare(
+        `SELECT ${BATCH_COLUMNS} FROM batches WHERE status IN ('confirmed', 're-anchored') AND id > ? AND block_number >= ?
+           ORDER BY id LIMIT ?`,
+      )
+      .all(afterId, minBlock, limit) as Batch[];
   }
 
   /** Newest first. */
@@ -162,7 +156,7 @@ export class BatchStore {
 
   markAnchored(
     id: number,
-    status: 'anchored' | 're-anchored',
+    status: OnChainStatus,
     tx: AnchorTx,
     chain: { chainId: number; contract: string },
     now = Date.now(),
@@ -173,6 +167,16 @@ export class BatchStore {
            chain_id = ?, contract = ?, anchored_at = ?, attempts = attempts + 1, error = NULL WHERE id = ?`,
       )
       .run(status, tx.txHash, tx.blockNumber, tx.blockHash, tx.blockTimestamp, chain.chainId, chain.contract, now, id);
+  }
+
+  /**
+   * Records the transaction just sent (or replaced) for a batch that is not on chain yet: what
+   * /api/anchors shows while the batch is pending, and the nonce a restart can look for.
+   */
+  markSent(id: number, txHash: string, nonce: number): void {
+    this.db
+      .prepare(`UPDATE batches SET tx_hash = ?, tx_nonce = ? WHERE id = ? AND status IN ('pending', 'failed')`)
+      .run(txHash, nonce, id);
   }
 
   /** Records a failed attempt; an anchored batch being re-anchored keeps its status and old record. */

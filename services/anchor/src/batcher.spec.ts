@@ -56,14 +56,14 @@ describe('Batcher', () => {
     storeLeaves(7);
     const trees = new TreeCache();
     startBatcher(3, 3_600_000, trees);
-    await waitFor('two full batches anchored', () => store.listBatches(10).filter((b) => b.status === 'anchored').length === 2);
+    await waitFor('two full batches anchored', () => store.listBatches(10).filter((b) => b.status === 'confirmed').length === 2);
     expect(store.pendingLeaves().count).toBe(1);
     await batcher!.stop();
     startBatcher(3, 200, trees);
     await waitFor('the remainder sealed by age', () => store.pendingLeaves().count === 0);
     const batches = await waitFor('three batches anchored', () => {
       const all = store.listBatches(10).reverse();
-      return all.length === 3 && all.every((b) => b.status === 'anchored') && all;
+      return all.length === 3 && all.every((b) => b.status === 'confirmed') && all;
     });
     expect(batches.map((b) => b.count)).toEqual([3, 3, 1]);
     expect(new Set(batches.map((b) => b.txHash)).size).toBe(3);
@@ -82,7 +82,7 @@ describe('Batcher', () => {
     const events: AnchorEvent[] = [];
     const observer = bus.subscribe<AnchorEvent>(busTopics.anchors, 'test', async (m) => void events.push(...m.map((x) => x.value)));
     startBatcher(10, 60_000);
-    const batch = await waitFor('the batch recorded', () => store.batch(sealed.id)?.status === 'anchored' && store.batch(sealed.id));
+    const batch = await waitFor('the batch recorded', () => store.batch(sealed.id)?.status === 'confirmed' && store.batch(sealed.id));
     expect(batch).toMatchObject({ txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash, error: null });
     await waitFor('the anchoring published', () => events.length === 1);
     expect(events[0]).toEqual({

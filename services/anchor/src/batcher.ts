@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AnchorEvent, busTopics } from '@pulseproof/contracts';
 import { Bus } from '@pulseproof/bus';
-import { Batch, BatchStore } from './batch-store';
+import { Batch, BatchStore, OnChainStatus, isOnChain } from './batch-store';
 import { AnchorTx, ChainPort } from './chain.port';
 import { ANCHOR_OPTIONS, ResolvedAnchorOptions } from './config';
 import { shortError } from './errors';
@@ -20,7 +20,14 @@ import { TreeCache } from './tree-cache';
  *   existing anchoring is recorded instead. A failure leaves the batch queued and the loop
  *   retries with exponential backoff. The contract refuses a root twice, so nothing is
  *   anchored twice even if a timed-out transaction is mined later.
- * - Start: reconcileAnchored runs once (with the same retries) before the first anchoring.
+ * - Start: reconcileAnchored runs once (with the same retries) before the first anchoring, and
+ *   again after every reconnection (the node may have come back as another chain).
+ * - Reorgs: every reorgCheckIntervalMs, the batches confirmed in the last reorgDepth blocks are
+ *   checked again (block hash at their height, root still known to the contract); an orphaned
+ *   root is anchored again and marked re-anchored.
+ * - Sent transactions are the TransactionSender's: explicit nonces, EIP-1559 fees, replacement
+ *   of stuck and re-sending of dropped transactions, confirmations. Each version sent is recorded
+ *   on the batch (still pending) so /api/anchors shows what is on its way.
  */
 @Injectable()
 export class Batcher {
@@ -29,8 +36,11 @@ export class Batcher {
   private again = false;
   private stopped = true;
   private reconciled = false;
+  /** the chain connection the last full reconcile ran on */
+  private reconciledGeneration = -1;
   private timer: NodeJS.Timeout | undefined;
   private retryAt = 0;
+  private nextReorgCheck = 0;
   private backoff: number;
   /** the last anchoring or reconcile failure, cleared by the next success */
   lastError: string | undefined;
@@ -81,14 +91,20 @@ export class Batcher {
     // Taken before reconciling, so that a chain that cannot be reached shows on the waiting batch.
     let batch = this.store.nextUnanchored();
     try {
-      if (!this.reconciled) {
+      // Connecting first: a connection made anew after an outage is reconciled before any send.
+      await this.chain.connect();
+      if (!this.reconciled || this.chain.generation !== this.reconciledGeneration) {
         await reconcileAnchored(this.store, this.chain, (b) => this.reanchor(b), this.logger);
         this.reconciled = true;
+        this.reconciledGeneration = this.chain.generation;
+        this.nextReorgCheck = Date.now() + this.options.reorgCheckIntervalMs;
       }
       for (; batch && !this.stopped; batch = this.store.nextUnanchored()) {
-        await this.anchorBatch(batch, 'anchored');
+        await this.anchorBatch(batch, 'confirmed');
         this.sealDue();
       }
+      batch = undefined;
+      if (!this.stopped && Date.now() >= this.nextReorgCheck) await this.checkRecentBlocks();
       this.lastError = undefined;
       this.retryAt = 0;
       this.backoff = this.options.retryDelayMs;
@@ -116,6 +132,13 @@ export class Batcher {
     }
   }
 
+  /** The periodic reorg check: only batches within reorgDepth blocks of the head can be orphaned. */
+  private async checkRecentBlocks(): Promise<void> {
+    const head = await this.chain.blockNumber();
+    await reconcileAnchored(this.store, this.chain, (b) => this.reanchor(b), this.logger, Math.max(0, head - this.options.reorgDepth));
+    this.nextReorgCheck = Date.now() + this.options.reorgCheckIntervalMs;
+  }
+
   private async reanchor(batch: Batch): Promise<void> {
     try {
       await this.anchorBatch(batch, 're-anchored');
@@ -125,13 +148,21 @@ export class Batcher {
     }
   }
 
-  private async anchorBatch(batch: Batch, status: 'anchored' | 're-anchored'): Promise<void> {
+  private async anchorBatch(batch: Batch, status: OnChainStatus): Promise<void> {
     const chainId = await this.chain.chainId();
     const contract = this.chain.contractAddress;
     let tx: AnchorTx | undefined;
     const existing = await this.chain.anchoredAt(batch.root);
     if (existing) tx = await this.chain.findAnchorTx(batch.root, existing.blockNumber);
-    tx ??= await this.chain.anchor(batch.root, batch.count, batch.fromTime, batch.toTime);
+    // A batch still pending may have a transaction on its way from before a restart: replace it.
+    const earlier = !isOnChain(batch.status) && batch.txHash && batch.txNonce !== null ? { hash: batch.txHash, nonce: batch.txNonce } : undefined;
+    tx ??= await this.chain.anchor(batch.root, batch.count, batch.fromTime, batch.toTime, {
+      earlier,
+      onSent: (sent) => {
+        this.store.markSent(batch.id, sent.hash, sent.nonce);
+        this.logger.log(`sent batch ${batch.id}: tx ${sent.hash}, nonce ${sent.nonce}, max fee ${sent.maxFeePerGas} wei/gas`);
+      },
+    });
     this.store.markAnchored(batch.id, status, tx, { chainId, contract });
     const gas = tx.gasUsed === undefined ? 'found on chain' : `gas ${tx.gasUsed}`;
     this.logger.log(`${status} batch ${batch.id} (${batch.count} leaves) in block ${tx.blockNumber}, tx ${tx.txHash}, ${gas}`);
@@ -153,6 +184,8 @@ export class Batcher {
     const { oldestStoredAt } = this.store.pendingLeaves();
     if (oldestStoredAt !== null) due.push(oldestStoredAt + this.options.maxBatchAgeMs);
     if (this.retryAt > 0 && (!this.reconciled || this.store.countUnanchored() > 0)) due.push(this.retryAt);
+    // After a failed reorg check its due time is past: the backoff decides, or the loop would spin.
+    else if (this.reconciled) due.push(Math.max(this.nextReorgCheck, this.retryAt));
     if (due.length === 0) return;
     this.timer = setTimeout(() => this.kick(), Math.max(0, Math.min(...due) - now));
     this.timer.unref();

@@ -20,6 +20,10 @@ describe('resolveAnchorOptions', () => {
     [{ chain: { ...chain, rpcUrl: 'localhost:8545' } }, 'chain.rpcUrl must be an http(s) URL'],
     [{ chain: { ...chain, privateKey: 'secret' } }, 'chain.privateKey must be 0x followed by 64 hex digits'],
     [{ chain: { ...chain, contractAddress: '0x12' } }, 'chain.contractAddress must be 0x followed by 40 hex digits'],
+    [{ chain: { ...chain, maxFeePerGasGwei: 0 } }, 'chain.maxFeePerGasGwei must be a positive number of gwei'],
+    [{ chain: { ...chain, maxPriorityFeePerGasGwei: Number.NaN } }, 'chain.maxPriorityFeePerGasGwei must be a positive number of gwei'],
+    [{ resubmitAfterMs: 10 }, 'resubmitAfterMs must be an integer in 100..'],
+    [{ reorgDepth: 0 }, 'reorgDepth must be an integer'],
   ])('refuses %j with a message naming the option', (override, message) => {
     expect(() => resolveAnchorOptions({ dataDir: '/tmp/x', chain, ...override })).toThrow(message);
   });

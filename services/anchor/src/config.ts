@@ -7,6 +7,9 @@ export interface AnchorChainOptions {
   readonly privateKey: string;
   /** an already deployed VitalsAnchor; when absent, one is deployed once per chain (see EvmChain) */
   readonly contractAddress?: string;
+  /** caps on the EIP-1559 fees offered, gwei (default: none; the market's fees are offered) */
+  readonly maxFeePerGasGwei?: number;
+  readonly maxPriorityFeePerGasGwei?: number;
 }
 
 export interface AnchorOptions {
@@ -28,6 +31,14 @@ export interface AnchorOptions {
   readonly retryMaxDelayMs?: number;
   /** how long to wait for an anchoring transaction to be mined before trying again, ms (default 120,000) */
   readonly txTimeoutMs?: number;
+  /** a transaction not mined after this long is replaced at its nonce with fees +12.5%, ms (default 30,000) */
+  readonly resubmitAfterMs?: number;
+  /** how often the chain is polled for receipts and confirmations, ms (default 1,000) */
+  readonly pollingIntervalMs?: number;
+  /** how often batches in recent blocks are checked for a reorg, ms (default 30,000) */
+  readonly reorgCheckIntervalMs?: number;
+  /** how many blocks back from the head that check looks (default 64: two Ethereum epochs, past finality) */
+  readonly reorgDepth?: number;
 }
 
 export type ResolvedAnchorOptions = Readonly<Required<Omit<AnchorOptions, 'chain'>>> & { readonly chain: AnchorChainOptions };
@@ -41,6 +52,10 @@ export const ANCHOR_DEFAULTS = {
   retryDelayMs: 1_000,
   retryMaxDelayMs: 60_000,
   txTimeoutMs: 120_000,
+  resubmitAfterMs: 30_000,
+  pollingIntervalMs: 1_000,
+  reorgCheckIntervalMs: 30_000,
+  reorgDepth: 64,
 } as const;
 
 /** uint32: the contract's `count` parameter. */
@@ -63,6 +78,12 @@ export function resolveAnchorOptions(options: AnchorOptions): ResolvedAnchorOpti
   if (typeof o.chain.privateKey !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(o.chain.privateKey)) {
     throw new AnchorError('ANCHOR_E_CONFIG', 'chain.privateKey must be 0x followed by 64 hex digits');
   }
+  for (const cap of ['maxFeePerGasGwei', 'maxPriorityFeePerGasGwei'] as const) {
+    const value = o.chain[cap];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+      throw new AnchorError('ANCHOR_E_CONFIG', `chain.${cap} must be a positive number of gwei`);
+    }
+  }
   if (o.chain.contractAddress !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(o.chain.contractAddress)) {
     throw new AnchorError('ANCHOR_E_CONFIG', 'chain.contractAddress must be 0x followed by 40 hex digits');
   }
@@ -74,6 +95,10 @@ export function resolveAnchorOptions(options: AnchorOptions): ResolvedAnchorOpti
     retryDelayMs: integer('retryDelayMs', o.retryDelayMs, 1, 3_600_000),
     retryMaxDelayMs: integer('retryMaxDelayMs', o.retryMaxDelayMs, 1, 24 * 3_600_000),
     txTimeoutMs: integer('txTimeoutMs', o.txTimeoutMs, 1_000, 24 * 3_600_000),
+    resubmitAfterMs: integer('resubmitAfterMs', o.resubmitAfterMs, 100, 24 * 3_600_000),
+    pollingIntervalMs: integer('pollingIntervalMs', o.pollingIntervalMs, 10, 600_000),
+    reorgCheckIntervalMs: integer('reorgCheckIntervalMs', o.reorgCheckIntervalMs, 10, 24 * 3_600_000),
+    reorgDepth: integer('reorgDepth', o.reorgDepth, 1, 100_000),
     chain: Object.freeze({ ...o.chain }),
   });
 }

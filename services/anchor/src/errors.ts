@@ -10,9 +10,17 @@ export const ANCHOR_ERRORS = {
   ANCHOR_E_CHAIN_UNREACHABLE: 'the chain RPC endpoint does not answer',
   ANCHOR_E_NO_CONTRACT: 'no VitalsAnchor contract at the configured address',
   ANCHOR_E_CHAIN_NOT_READY: 'the chain adapter is not connected yet',
+  ANCHOR_E_KEYSTORE: 'the keystore file cannot be read or decrypted',
+  ANCHOR_E_NO_EIP1559: 'the chain has no EIP-1559 base fee',
+  ANCHOR_E_FEE_CAP: 'the fee caps leave no room to replace a stuck transaction',
+  ANCHOR_E_TX_TIMEOUT: 'an anchoring transaction is not confirmed in time (it stays watched)',
+  ANCHOR_E_TX_REVERTED: 'an anchoring transaction was mined but reverted',
+  ANCHOR_E_NONCE_TAKEN: 'another transaction used the nonce of the anchoring account',
+  ANCHOR_E_NONCE_GAP: 'a lower nonce of the anchoring account is missing (a reorg removed it)',
   ANCHOR_E_BAD_READING: 'a reading cannot be encoded as a leaf',
   ANCHOR_E_EMPTY_TREE: 'a Merkle tree needs at least one leaf',
   ANCHOR_E_BAD_RECEIPT: 'the receipt is not a valid receipt',
+  ANCHOR_E_STORE_MISSING: 'a store to audit does not exist',
 } as const;
 
 export type AnchorErrorCode = keyof typeof ANCHOR_ERRORS;

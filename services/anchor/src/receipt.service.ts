@@ -19,7 +19,7 @@ export class ReceiptService {
     if (!stored) return 'not-found';
     if (stored.batchId === null || stored.leafIndex === null) return 'pending';
     const batch = this.store.batch(stored.batchId);
-    if (!batch || (batch.status !== 'anchored' && batch.status !== 're-anchored')) return 'pending';
+    if (!batch || (batch.status !== 'confirmed' && batch.status !== 're-anchored')) return 'pending';
     const tree = this.trees.get(batch.id, () => buildTree(this.store.batchLeaves(batch.id)));
     return buildReceipt({
       storedReading: stored.reading,

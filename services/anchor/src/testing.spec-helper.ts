@@ -64,7 +64,7 @@ function testAppModule(bus: Bus, options: AnchorOptions) {
 }
 
 export function startAnchorApp(bus: Bus, options: AnchorOptions): Promise<INestApplicationContext> {
-  return NestFactory.createApplicationContext(testAppModule(bus, options), { logger: false });
+  return NestFactory.createApplicationContext(testAppModule(bus, options), { logger: process.env['ANCHOR_TEST_LOGS'] ? ['log', 'warn', 'error'] : false });
 }
 
 /** The same, serving HTTP on a free loopback port. */

@@ -29,7 +29,7 @@ describe('receipts and verifyReceipt', () => {
     store.insertLeaves(readings.map((r) => ({ deviceId: r.deviceId, seq: r.seq, reading: JSON.stringify(r), leaf: encodeLeaf(r), deviceTime: r.deviceTime })));
     const batch = store.sealBatch(100, (leaves) => buildTree(leaves).root)!;
     const tx = await chain.anchor(batch.root, batch.count, batch.fromTime, batch.toTime);
-    store.markAnchored(batch.id, 'anchored', tx, { chainId: await chain.chainId(), contract: chain.contractAddress });
+    store.markAnchored(batch.id, 'confirmed', tx, { chainId: await chain.chainId(), contract: chain.contractAddress });
     receipt = new ReceiptService(store, new TreeCache()).receiptFor(readings[2]!.deviceId, readings[2]!.seq) as Receipt;
   }, 60_000);
 

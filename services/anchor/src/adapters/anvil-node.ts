@@ -19,6 +19,8 @@ export interface AnvilNodeOptions {
   readonly startTimeoutMs?: number;
   /** the anvil executable; default: the platform package of @foundry-rs/anvil in node_modules */
   readonly binary?: string;
+  /** listen on this port (default 0: one the OS picks); a restart on the same port keeps a client's URL valid */
+  readonly port?: number;
 }
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
@@ -62,7 +64,7 @@ export class AnvilNode {
     const binary = options.binary ?? AnvilNode.binaryPath();
     // --port 0: the OS picks a free port and anvil prints it ("Listening on 127.0.0.1:PORT"), so two
     // nodes never race for one. (--quiet would hide that line; the output is drained instead.)
-    const args = ['--host', '127.0.0.1', '--port', '0'];
+    const args = ['--host', '127.0.0.1', '--port', String(options.port ?? 0)];
     let statePath: string | undefined;
     let pidFile: string | undefined;
     if (options.dataDir) {

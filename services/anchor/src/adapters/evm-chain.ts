@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { Contract, ContractFactory, ContractTransactionReceipt, ContractTransactionResponse, JsonRpcProvider, Network, Wallet, id as keccakOfText } from 'ethers';
+import { Contract, ContractFactory, JsonRpcProvider, Network, Wallet, id as keccakOfText } from 'ethers';
 import { loadVitalsAnchorArtifact } from '../artifact';
 import { AnchorTx, ChainPort, ChainStatus, OnChainAnchor } from '../chain.port';
 import { AnchorError, shortError } from '../errors';
 import { DeploymentRecord, deploymentKey } from './deployments';
+import { withDecodedRevert } from './contract-revert';
 import { rpcChainId } from './json-rpc';
+import { SendOptions, TransactionSender } from './tx-sender';
 
 export interface EvmChainOptions {
   readonly rpcUrl: string;
@@ -13,8 +15,15 @@ export interface EvmChainOptions {
   readonly contractAddress?: string;
   /** where chain.json records deployments */
   readonly dataDir: string;
+  /** blocks to wait for, the mining block included (default 1) */
   readonly confirmations?: number;
+  /** give up waiting for one anchoring after this long, ms (default 120,000); it stays watched */
   readonly txTimeoutMs?: number;
+  /** replace a transaction not mined after this long at the same nonce with fees +12.5%, ms (default 30,000) */
+  readonly resubmitAfterMs?: number;
+  /** caps on the EIP-1559 fees offered, gwei (default: none) */
+  readonly maxFeePerGasGwei?: number;
+  readonly maxPriorityFeePerGasGwei?: number;
   /** how often the provider polls for new blocks and the status refreshes, ms */
   readonly pollingIntervalMs?: number;
 }
@@ -24,9 +33,13 @@ interface Connection {
   readonly contract: Contract;
   readonly chainId: number;
   readonly address: string;
+  readonly sender: TransactionSender;
 }
 
 const ANCHORER_ROLE = keccakOfText('ANCHORER_ROLE');
+
+/** ethers' codes (and Node's, which ethers passes through) for a node that cannot be reached. */
+const UNREACHABLE = new Set(['NETWORK_ERROR', 'TIMEOUT', 'SERVER_ERROR', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** ChainPort over ethers v6 and JSON-RPC: any EVM node, the embedded anvil included. */
 export class EvmChain extends ChainPort {
@@ -37,6 +50,9 @@ export class EvmChain extends ChainPort {
   private current: ChainStatus = { reachable: false };
   private statusTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** kept across reconnections to the same chain id: the transaction in flight survives an outage */
+  private txSender: TransactionSender | undefined;
+  generation = 0;
 
   constructor(private readonly options: EvmChainOptions) {
     super();
@@ -56,16 +72,22 @@ export class EvmChain extends ChainPort {
     return this.connection.address;
   }
 
-  async anchor(root: string, count: number, fromTs: number, toTs: number): Promise<AnchorTx> {
-    const { contract, provider } = await this.ready();
-    const tx = await this.track<ContractTransactionResponse>(contract.getFunction('anchor')(root, count, fromTs, toTs)).catch(
-      (error: unknown) => {
+  async anchor(root: string, count: number, fromTs: number, toTs: number, options: SendOptions = {}): Promise<AnchorTx> {
+    const { contract, provider, address, sender } = await this.ready();
+    const data = contract.interface.encodeFunctionData('anchor', [root, count, fromTs, toTs]);
+    // Estimating first surfaces a revert (AlreadyAnchored, a missing role) before any gas is spent.
+    // Against 'latest', as anchoredAt is read: some nodes (anvil) estimate on the pending block,
+    // where our own waiting transaction would make the root look anchored already.
+    const from = sender.address;
+    const estimate = await this.track(provider.send('eth_estimateGas', [{ from, to: address, data }, 'latest']) as Promise<string>)
+      .then(BigInt)
+      .catch((error: unknown) => {
         throw withDecodedRevert(contract, error);
-      },
-    );
-    const receipt = await this.track<ContractTransactionReceipt | null>(tx.wait(this.options.confirmations ?? 1, this.options.txTimeoutMs ?? 120_000));
-    if (!receipt || receipt.status !== 1) throw new Error(`anchor transaction ${tx.hash} failed`);
-    const block = await provider.getBlock(receipt.blockHash);
+      });
+    // 20% headroom: a storage slot's cost can differ between the estimate and the mined block.
+    const receipt = await this.track(sender.send(root, { to: address, data, gasLimit: (estimate * 6n) / 5n }, options));
+    if (receipt.status !== 1) throw new AnchorError('ANCHOR_E_TX_REVERTED', `anchor transaction ${receipt.hash} reverted in block ${receipt.blockNumber}`);
+    const block = await this.track(provider.getBlock(receipt.blockHash));
     this.current = { ...this.current, block: Math.max(this.current.block ?? 0, receipt.blockNumber) };
     return {
       txHash: receipt.hash,
@@ -98,6 +120,11 @@ export class EvmChain extends ChainPort {
     return { txHash, blockNumber: block.number, blockHash: block.hash, blockTimestamp: block.timestamp };
   }
 
+  async blockNumber(): Promise<number> {
+    const { provider } = await this.ready();
+    return this.track(provider.getBlockNumber());
+  }
+
   async blockHash(blockNumber: number): Promise<string | undefined> {
     const { provider } = await this.ready();
     return (await this.track(provider.getBlock(blockNumber)))?.hash ?? undefined;
@@ -126,6 +153,7 @@ export class EvmChain extends ChainPort {
       (connection) => {
         this.connection = connection;
         this.connecting = undefined;
+        this.generation++;
         return connection;
       },
       (error: unknown) => {
@@ -162,7 +190,9 @@ export class EvmChain extends ChainPort {
       this.current = { reachable: true, chainId, contract: address, block };
       this.logger.log(`connected to chain ${chainId} at ${rpcUrl}, VitalsAnchor ${address}, account ${wallet.address}`);
       this.watchStatus(provider);
-      return { provider, contract, chainId, address };
+      if (this.txSender?.chainId === chainId) this.txSender.use(provider, wallet);
+      else this.txSender = this.sender(provider, wallet, chainId);
+      return { provider, contract, chainId, address, sender: this.txSender };
     } catch (error) {
       provider.destroy();
       throw error;
@@ -192,6 +222,17 @@ export class EvmChain extends ChainPort {
     return address;
   }
 
+  private sender(provider: JsonRpcProvider, wallet: Wallet, chainId: number): TransactionSender {
+    const gwei = (value: number | undefined) => (value === undefined ? undefined : BigInt(Math.round(value * 1e9)));
+    return new TransactionSender(provider, wallet, chainId, {
+      confirmations: this.options.confirmations ?? 1,
+      resubmitAfterMs: this.options.resubmitAfterMs ?? 30_000,
+      txTimeoutMs: this.options.txTimeoutMs ?? 120_000,
+      pollingIntervalMs: this.options.pollingIntervalMs ?? 1_000,
+      caps: { maxFeePerGas: gwei(this.options.maxFeePerGasGwei), maxPriorityFeePerGas: gwei(this.options.maxPriorityFeePerGasGwei) },
+    }, () => this.closed);
+  }
+
   /** Keeps status() fresh between anchorings: the latest block, or the error that hid it. */
   private watchStatus(provider: JsonRpcProvider): void {
     if (this.statusTimer) clearInterval(this.statusTimer);
@@ -211,42 +252,28 @@ export class EvmChain extends ChainPort {
       if (!this.current.reachable) this.current = { ...this.current, reachable: true, lastError: undefined };
       return result;
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'NETWORK_ERROR' || code === 'TIMEOUT' || code === 'SERVER_ERROR') {
+      const { code, value } = error as { code?: string; value?: unknown };
+      if (code !== undefined && UNREACHABLE.has(code)) {
         this.current = { ...this.current, reachable: false, lastError: shortError(error) };
+        this.reconnectNext();
+      } else if (code === 'BAD_DATA' && value === '0x') {
+        // The contract answered nothing: no code at the address any more (the node came back as
+        // a fresh chain). Reconnecting deploys or finds it again; the batcher then reconciles.
+        this.reconnectNext();
       }
       throw error;
     }
   }
-}
 
-/** A revert of VitalsAnchor, named from its ABI. */
-export class ContractRevertError extends Error {
-  readonly code = 'CALL_EXCEPTION';
-
-  constructor(
-    readonly revert: { readonly name: string; readonly signature: string; readonly args: unknown[] },
-    readonly data: string,
-    cause: unknown,
-  ) {
-    super(`execution reverted: ${revert.name}(${revert.args.map(String).join(', ')})`, { cause });
-    this.name = 'ContractRevertError';
+  /**
+   * The next call connects anew: checks the chain id, the contract code (deploying on a fresh
+   * embedded chain) and bumps `generation`, which makes the batcher reconcile every batch.
+   */
+  private reconnectNext(): void {
+    const old = this.connection;
+    if (!old) return;
+    this.connection = undefined;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    old.provider.destroy();
   }
-
-  get shortMessage(): string {
-    return this.message;
-  }
-}
-
-/**
- * A revert caught while estimating gas reaches us undecoded ("unknown custom error"): name it from
- * the contract's ABI (AlreadyAnchored, ZeroRoot, AccessControlUnauthorizedAccount) so logs and
- * callers see what the contract refused.
- */
-function withDecodedRevert(contract: Contract, error: unknown): unknown {
-  const e = error as { data?: unknown; revert?: unknown };
-  if (!e || typeof e !== 'object' || e.revert || typeof e.data !== 'string' || e.data.length < 10) return error;
-  const parsed = contract.interface.parseError(e.data);
-  if (!parsed) return error;
-  return new ContractRevertError({ name: parsed.name, signature: parsed.signature, args: [...parsed.args] }, e.data, error);
 }
