@@ -10,6 +10,7 @@ const workspaces = {
   anchor: 'services/anchor',
   alerts: 'services/alerts',
   simulators: 'simulators',
+  'firmware-bridge': 'firmware-bridge',
 };
 
 const moduleNameMapper = Object.fromEntries(

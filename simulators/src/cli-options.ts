@@ -2,6 +2,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { SimulatorError } from './errors';
 import { FLEET_DEFAULTS, MAX_PATIENTS, MIN_INTERVAL_MS, planFleet } from './fleet-plan';
 import { FleetOptions } from './fleet';
+import { readTlsFiles } from './tls-files';
+import { WardScenario, loadWardScenario } from './ward-scenario';
 
 /** The command line of `pulseproof-sim`, parsed and checked; a bad option ends with exit code 2. */
 export interface CliOutput {
@@ -13,6 +15,8 @@ export interface CliRunOptions {
   readonly fleet: FleetOptions;
   /** stop after this many ms; undefined: run until SIGINT/SIGTERM */
   readonly durationMs: number | undefined;
+  /** --scenario: the ward file replaces --patients, --deteriorating and --onset */
+  readonly ward?: WardScenario;
 }
 
 export type CliParseResult = { readonly kind: 'run'; readonly options: CliRunOptions } | { readonly kind: 'exit'; readonly code: number };
@@ -36,6 +40,8 @@ Examples:
   ${CLI_NAME}                                      20 patients, 3 deteriorating, until Ctrl-C
   ${CLI_NAME} --url mqtt://broker.local:1883 --patients 50 --deteriorating 0.1 --duration 600
   ${PASSWORD_ENV}=secret ${CLI_NAME} --username ward-7
+  ${CLI_NAME} --scenario ward.json --speed 10 --seed 7
+  ${CLI_NAME} load --devices 5000 --rate 2000 --duration 60     (load mode: ${CLI_NAME} load --help)
 `;
 
 export function parseCliArgs(argv: readonly string[], io: CliOutput): CliParseResult {
@@ -55,6 +61,13 @@ export function parseCliArgs(argv: readonly string[], io: CliOutput): CliParseRe
     .option('--username <name>', 'MQTT user name')
     .addOption(new Option('--password <secret>', 'MQTT password (prefer the environment variable: the command line is visible to other users)').env(PASSWORD_ENV))
     .option('--duration <seconds>', 'stop after this many seconds (default: run until Ctrl-C)', positiveNumber('duration'))
+    .option('--scenario <file>', 'ward scenario file (JSON: patients, device types, timelines); replaces --patients/--deteriorating/--onset')
+    .option('--speed <factor>', 'simulated time runs this many times faster (timelines, deterioration); readings still go every --interval of real time', positiveNumber('speed'), 1)
+    .addOption(new Option('--qos <qos>', 'MQTT QoS of each reading').choices(['0', '1']).default('1'))
+    .option('--ca <file>', 'CA certificate (PEM) to trust for mqtts://')
+    .option('--cert <file>', 'client certificate (PEM) for mutual TLS')
+    .option('--key <file>', 'private key (PEM) of --cert')
+    .option('--insecure', 'accept a broker certificate that does not verify (test brokers only)')
     .addHelpText('after', HELP_AFTER)
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
@@ -84,7 +97,29 @@ export function parseCliArgs(argv: readonly string[], io: CliOutput): CliParseRe
     username?: string;
     password?: string;
     duration?: number;
+    scenario?: string;
+    speed: number;
+    qos: string;
+    ca?: string;
+    cert?: string;
+    key?: string;
+    insecure?: boolean;
   }>();
+  let ward: WardScenario | undefined;
+  let tls: FleetOptions['tls'];
+  try {
+    ward = opts.scenario === undefined ? undefined : loadWardScenario(opts.scenario);
+    // an explicit --seed replays the same ward file with other patients
+    if (ward && program.getOptionValueSource('seed') === 'cli') {
+      ward = { ...ward, seed: /^\d{1,9}$/.test(opts.seed) ? Number(opts.seed) : opts.seed };
+    }
+    if (ward && program.getOptionValueSource('interval') === 'cli') ward = { ...ward, intervalMs: opts.interval };
+    tls = readTlsFiles(opts);
+  } catch (error) {
+    if (!(error instanceof SimulatorError)) throw error;
+    io.stderr(`${CLI_NAME}: ${error.message}\n`);
+    return { kind: 'exit', code: EXIT_BAD_OPTION };
+  }
   const fleet: FleetOptions = {
     brokerUrl: opts.url,
     patients: opts.patients,
@@ -96,6 +131,9 @@ export function parseCliArgs(argv: readonly string[], io: CliOutput): CliParseRe
     idPrefix: opts.idPrefix,
     username: opts.username,
     password: opts.password,
+    speed: opts.speed,
+    qos: Number(opts.qos) as 0 | 1,
+    ...(tls ? { tls } : {}),
   };
 
   const problem = checkUrl(opts.url) ?? checkPlan(fleet);
@@ -103,7 +141,10 @@ export function parseCliArgs(argv: readonly string[], io: CliOutput): CliParseRe
     io.stderr(`${CLI_NAME}: ${problem} (see --help)\n`);
     return { kind: 'exit', code: EXIT_BAD_OPTION };
   }
-  return { kind: 'run', options: { fleet, durationMs: opts.duration === undefined ? undefined : opts.duration * 1000 } };
+  return {
+    kind: 'run',
+    options: { fleet, durationMs: opts.duration === undefined ? undefined : opts.duration * 1000, ...(ward ? { ward } : {}) },
+  };
 }
 
 function checkUrl(url: string): string | undefined {

@@ -2,6 +2,8 @@
 import { SimulatorError, redactUrl } from './errors';
 import { CLI_NAME, CliOutput, EXIT_BAD_OPTION, PASSWORD_ENV, parseCliArgs } from './cli-options';
 import { Fleet, FleetTotals, startFleet } from './fleet';
+import { mainLoad } from './load/load-cli';
+import { startWard } from './ward';
 
 /**
  * `pulseproof-sim`: runs a simulated ward against an MQTT broker, prints progress about once a
@@ -23,14 +25,17 @@ export interface CliRunContext {
 }
 
 export async function main(argv: readonly string[], io: CliOutput = processOutput, context: CliRunContext = {}): Promise<number> {
+  if (argv[2] === 'load') return mainLoad(argv.slice(3), io, context.signal);
   const parsed = parseCliArgs(argv, io);
   if (parsed.kind === 'exit') return parsed.code;
-  const { fleet: fleetOptions, durationMs } = parsed.options;
+  const { fleet: fleetOptions, durationMs, ward } = parsed.options;
   const url = redactUrl(fleetOptions.brokerUrl);
 
   let fleet: Fleet;
   try {
-    fleet = await startFleet(fleetOptions);
+    fleet = ward
+      ? await startWard({ ...fleetOptions, scenario: ward, intervalMs: ward.intervalMs ?? fleetOptions.intervalMs })
+      : await startFleet(fleetOptions);
   } catch (error) {
     if (!(error instanceof SimulatorError)) throw error;
     io.stderr(`${CLI_NAME}: ${error.message}; ${hint(error)}\n`);
@@ -39,9 +44,13 @@ export async function main(argv: readonly string[], io: CliOutput = processOutpu
 
   const startedAt = Date.now();
   const deteriorating = fleet.members.filter((member) => member.deteriorates).map((member) => member.deviceId);
+  const intervalMs = ward?.intervalMs ?? fleetOptions.intervalMs;
+  const speed = fleetOptions.speed !== undefined && fleetOptions.speed !== 1 ? `, simulated time x${fleetOptions.speed}` : '';
+  const story = ward
+    ? `ward of ${ward.patients.length} patients from the scenario file${speed}`
+    : `${deteriorating.length} deteriorating (${deteriorating.join(', ') || 'none'}) from ${(fleetOptions.deteriorationOnsetMs ?? 0) / 1000} s${speed}`;
   io.stdout(
-    `${CLI_NAME}: ${fleet.members.length} devices connected to ${url}, one reading each every ${fleetOptions.intervalMs} ms; ` +
-      `${deteriorating.length} deteriorating (${deteriorating.join(', ') || 'none'}) from ${(fleetOptions.deteriorationOnsetMs ?? 0) / 1000} s. ` +
+    `${CLI_NAME}: ${fleet.members.length} devices connected to ${url}, one reading each every ${intervalMs} ms; ${story}. ` +
       `${durationMs === undefined ? 'Ctrl-C to stop.' : `Stopping after ${durationMs / 1000} s.`}\n`,
   );
 
@@ -79,6 +88,7 @@ function hint(error: SimulatorError): string {
     case 'SIM_E_BROKER_REJECTED':
       return `check --username and ${PASSWORD_ENV} (or --password), and that the devices are registered`;
     case 'SIM_E_BAD_OPTION':
+    case 'SIM_E_BAD_SCENARIO':
       return 'see --help';
   }
 }

@@ -1,8 +1,13 @@
 import mqtt, { IClientOptions, MqttClient } from 'mqtt';
 import { mqttTopics } from '@pulseproof/contracts';
-import { toDeviceMessage } from './device-message';
-import { SimulatorError, badOption, redactUrl } from './errors';
+import { DeviceKind, composeReading } from './device-reading';
+import { describeConnectionFailure, firstConnection, tlsClientOptions } from './device-connection';
+import { badOption, redactUrl } from './errors';
 import { PatientModel } from './patient-model';
+import { SeededRandom } from './random';
+import { DeviceFaults, FLAP_PERIOD_MS } from './scenarios/device-faults';
+import { TimelineEvent } from './scenarios/names';
+import { WearableModel } from './wearable-model';
 
 /**
  * One simulated bedside monitor: an MQTT client that publishes its patient's vitals the way a real
@@ -23,6 +28,26 @@ export interface DeviceOptions {
   readonly connectTimeoutMs?: number;
   /** wait between reconnection attempts after a lost connection, ms; default 1000 */
   readonly reconnectPeriodMs?: number;
+  /** default 'monitor' */
+  readonly kind?: DeviceKind;
+  /** device scenarios (sensor-detached, battery-drain, network-flapping, clock-drift) in simulated time */
+  readonly timeline?: readonly TimelineEvent[];
+  /** seed of the device's own randomness (battery level, wearable motion and position); default deviceId */
+  readonly seed?: number | string;
+  /** simulated time runs this many times faster than the clock (model and scenarios); default 1 */
+  readonly speed?: number;
+  /** MQTT QoS of each reading; default 1 (at least once). At QoS 0 "acked" counts readings written to the socket. */
+  readonly qos?: 0 | 1;
+  /** TLS material for mqtts:// (PEM contents, passed to mqtt.js / tls.connect) */
+  readonly tls?: DeviceTlsOptions;
+}
+
+export interface DeviceTlsOptions {
+  readonly ca?: string | Buffer;
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  /** default true; false only for a test broker with a self-signed certificate */
+  readonly rejectUnauthorized?: boolean;
 }
 
 export interface DeviceStats {
@@ -66,11 +91,26 @@ export class SimulatedDevice {
   private idleWaiters: Array<() => void> = [];
   /** resolvers of publishReading promises still waiting for their PUBACK */
   private readonly awaitingAck = new Set<(acked: boolean) => void>();
+  private readonly kind: DeviceKind;
+  private readonly faults: DeviceFaults;
+  private readonly wearable: WearableModel | undefined;
+  private readonly speed: number;
+  private lastDropAt = -Infinity;
 
   constructor(private readonly options: DeviceOptions) {
     this.deviceId = options.deviceId;
     this.clock = options.clock ?? Date.now;
     this.lastModelAt = options.startedAt ?? this.clock();
+    this.kind = options.kind ?? 'monitor';
+    this.speed = options.speed ?? 1;
+    if (!(Number.isFinite(this.speed) && this.speed > 0)) throw badOption(`speed must be a number > 0 (got ${this.speed})`);
+    const random = new SeededRandom(options.seed ?? options.deviceId);
+    this.faults = new DeviceFaults(options.timeline ?? [], random.derive('faults'), this.kind === 'wearable');
+    this.wearable = this.kind === 'wearable' ? new WearableModel(random.derive('wearable')) : undefined;
+  }
+
+  get poweredOff(): boolean {
+    return this.faults.at(this.options.model.elapsedMs).poweredOff;
   }
 
   /** Opens the MQTT session; rejects with a SimulatorError when the broker cannot be reached or refuses. */
@@ -88,6 +128,7 @@ export class SimulatedDevice {
       reconnectPeriod: this.options.reconnectPeriodMs ?? DEFAULT_RECONNECT_PERIOD_MS,
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
+      ...tlsClientOptions(this.options.tls),
     };
     let client: MqttClient;
     try {
@@ -103,6 +144,7 @@ export class SimulatedDevice {
     client.on('reconnect', () => {
       this.reconnects += 1;
     });
+
     try {
       await firstConnection(client, () => this.lastConnectionError);
     } catch (error) {
@@ -122,15 +164,30 @@ export class SimulatedDevice {
     const client = this.client;
     if (!client) return Promise.reject(new Error(`device ${this.deviceId} is not connected; call connect() first`));
     const now = this.clock();
-    const vitals = this.options.model.next(Math.max(0, now - this.lastModelAt));
+    const model = this.options.model;
+    const dtMs = Math.max(0, now - this.lastModelAt) * this.speed;
+    const vitals = model.next(dtMs);
     this.lastModelAt = Math.max(this.lastModelAt, now);
+    const faults = this.faults.at(model.elapsedMs);
+    // a flat battery: the device is off, it measures and sends nothing
+    if (faults.poweredOff) return Promise.resolve(false);
+    if (faults.networkFlapping) this.flap(client, now);
+    const extras = this.wearable?.next(dtMs, faults.sensorDetached || model.scenario === 'cardiac-arrest');
     const seq = this.nextSeq++;
-    const payload = JSON.stringify(toDeviceMessage(this.deviceId, seq, now, vitals));
+    const message = composeReading(this.deviceId, seq, now + faults.clockOffsetMs, {
+      kind: this.kind,
+      vitals,
+      unmeasurable: model.unmeasurable(),
+      faults,
+      ...(extras ? { extras } : {}),
+    });
+    const payload = JSON.stringify(message);
+    const qos = this.options.qos ?? 1;
     this.lastSeq = seq;
     this.sent += 1;
     return new Promise((resolve) => {
       this.awaitingAck.add(resolve);
-      client.publish(mqttTopics.readings(this.deviceId), payload, { qos: 1 }, (error) => {
+      client.publish(mqttTopics.readings(this.deviceId), payload, { qos }, (error) => {
         if (!this.awaitingAck.delete(resolve)) return; // already settled by stop()
         if (error) this.errors += 1;
         else this.acked += 1;
@@ -155,6 +212,18 @@ export class SimulatedDevice {
     // clearTimeout and clearInterval are interchangeable in Node; one call covers both phases.
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Network flapping: at most every FLAP_PERIOD_MS of the device clock, cut the TCP connection as a
+   * lost Wi-Fi link would; the client comes back after reconnectPeriodMs. mqtt.js keeps
+   * unacknowledged QoS 1 PUBLISHes in its store and resends them on reconnection with DUP set
+   * ([MQTT-4.4.0-1]); readings taken while down wait in its queue.
+   */
+  private flap(client: MqttClient, now: number): void {
+    if (!client.connected || now - this.lastDropAt < FLAP_PERIOD_MS) return;
+    this.lastDropAt = now;
+    client.stream.destroy();
   }
 
   stats(): DeviceStats {
@@ -208,42 +277,4 @@ export class SimulatedDevice {
     if (this.inFlight() !== 0) return;
     for (const waiter of this.idleWaiters.splice(0)) waiter();
   }
-}
-
-/** Resolves on the first CONNACK; rejects on an error or when the first attempt closes without one. */
-function firstConnection(client: MqttClient, lastError: () => Error | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onConnect = () => settle(() => resolve());
-    const onError = (error: Error) => settle(() => reject(error));
-    const onClose = () =>
-      settle(() => reject(lastError() ?? new Error('the connection closed before the broker answered CONNECT')));
-    function settle(action: () => void) {
-      client.off('connect', onConnect);
-      client.off('error', onError);
-      client.off('close', onClose);
-      action();
-    }
-    client.on('connect', onConnect);
-    client.on('error', onError);
-    client.on('close', onClose);
-  });
-}
-
-/** CONNACK return codes that mean "the broker is there and said no" ([MQTT-3.2.2.3]; MQTT 5 reason codes). */
-const REFUSED_CODES = new Set<number | string>([1, 2, 3, 4, 5, 0x85, 0x86, 0x87, 0x8c]);
-
-function describeConnectionFailure(error: Error, brokerUrl: string, deviceId: string): SimulatorError {
-  const url = redactUrl(brokerUrl);
-  const code = (error as Error & { code?: number | string }).code;
-  if (code !== undefined && REFUSED_CODES.has(code)) {
-    return new SimulatorError(
-      'SIM_E_BROKER_REJECTED',
-      `the MQTT broker at ${url} refused device ${deviceId}: ${error.message}`,
-      { cause: error },
-    );
-  }
-  const reason = typeof code === 'string' ? code : error.message;
-  return new SimulatorError('SIM_E_BROKER_UNREACHABLE', `could not reach the MQTT broker at ${url} (${reason})`, {
-    cause: error,
-  });
 }

@@ -1,4 +1,4 @@
-import { DeviceStats, SimulatedDevice } from './device';
+import { DeviceStats, DeviceTlsOptions, SimulatedDevice } from './device';
 import { badOption } from './errors';
 import { FleetMember, FleetPlanOptions, planFleet, resolveFleetPlanOptions } from './fleet-plan';
 import { PatientModel } from './patient-model';
@@ -21,6 +21,30 @@ export interface FleetOptions extends FleetPlanOptions {
   readonly connectTimeoutMs?: number;
   /** wait between reconnection attempts, ms; default 1000 */
   readonly reconnectPeriodMs?: number;
+  /** simulated time runs this many times faster than the clock; readings still go every intervalMs; default 1 */
+  readonly speed?: number;
+  /** default 1 */
+  readonly qos?: 0 | 1;
+  readonly tls?: DeviceTlsOptions;
+}
+
+/** What every device of a fleet shares: the connection and the pace. */
+export type DeviceConnectionOptions = Pick<
+  FleetOptions,
+  'brokerUrl' | 'username' | 'password' | 'clock' | 'connectTimeoutMs' | 'reconnectPeriodMs' | 'speed' | 'qos' | 'tls'
+>;
+
+export function connectionOptions(options: DeviceConnectionOptions) {
+  return {
+    brokerUrl: options.brokerUrl,
+    username: options.username,
+    password: options.password,
+    connectTimeoutMs: options.connectTimeoutMs,
+    reconnectPeriodMs: options.reconnectPeriodMs,
+    speed: options.speed,
+    qos: options.qos,
+    tls: options.tls,
+  };
 }
 
 export interface FleetTotals {
@@ -64,10 +88,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const devices = members.map(
     (member) =>
       new SimulatedDevice({
-        brokerUrl: options.brokerUrl,
         deviceId: member.deviceId,
         model: new PatientModel({
           seed: member.modelSeed,
+          circadian: { originMs: startedAt },
           ...(member.deteriorates
             ? {
                 deterioration: {
@@ -78,14 +102,24 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
               }
             : {}),
         }),
+        ...connectionOptions(options),
         clock,
         startedAt,
-        username: options.username,
-        password: options.password,
-        connectTimeoutMs: options.connectTimeoutMs,
-        reconnectPeriodMs: options.reconnectPeriodMs,
       }),
   );
+  return launchFleet(members, devices, options.brokerUrl, options.autoPublish !== false ? resolved.intervalMs : undefined);
+}
+
+/**
+ * Connects the devices in groups and, when intervalMs is given, starts their timers. On a failed
+ * connection every device is stopped and the error thrown.
+ */
+export async function launchFleet(
+  members: readonly FleetMember[],
+  devices: readonly SimulatedDevice[],
+  brokerUrl: string,
+  intervalMs: number | undefined,
+): Promise<Fleet> {
 
   for (let i = 0; i < devices.length; i += CONNECT_CONCURRENCY) {
     const group = devices.slice(i, i + CONNECT_CONCURRENCY);
@@ -97,11 +131,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     }
   }
 
-  if (options.autoPublish !== false) {
+  if (intervalMs !== undefined) {
     // Spread first readings evenly over one interval so the devices do not publish in the same ms.
-    devices.forEach((device, i) => device.startPublishing(resolved.intervalMs, (i * resolved.intervalMs) / devices.length));
+    devices.forEach((device, i) => device.startPublishing(intervalMs, (i * intervalMs) / devices.length));
   }
-  return new RunningFleet(members, options.brokerUrl, devices);
+  return new RunningFleet(members, brokerUrl, devices);
 }
 
 class RunningFleet implements Fleet {

@@ -1,4 +1,7 @@
+import { circadianOffsets } from './circadian';
 import { SeededRandom } from './random';
+import { PhysiologicalScenario, TimelineEvent, isPhysiologicalScenario } from './scenarios/names';
+import { DEFAULT_RAMP_MINUTES, ScenarioTarget, drawTarget } from './scenarios/physiology';
 
 /**
  * One simulated patient's physiology: the six vital signs a bedside monitor reports.
@@ -29,7 +32,7 @@ export const VITAL_CODES: readonly VitalCode[] = Object.freeze([
   'temperature',
 ]);
 
-/** The deterioration profiles the model knows. A later issue adds more scenarios. */
+/** The legacy single-deterioration option; a timeline can play any physiological scenario. */
 export type DeteriorationProfile = 'sepsis-like';
 
 export interface DeteriorationOptions {
@@ -42,8 +45,15 @@ export interface DeteriorationOptions {
 
 export interface PatientModelOptions {
   readonly seed: number | string;
-  /** omitted: a stable patient */
+  /** one sepsis-like deterioration (kept for existing callers); same as a one-event timeline */
   readonly deterioration?: DeteriorationOptions;
+  /** scenarios in simulated time; device scenarios in it are ignored here (SimulatedDevice plays them) */
+  readonly timeline?: readonly TimelineEvent[];
+  /**
+   * daily variation: `originMs` is the wall-clock time (ms since epoch, UTC time of day) of the
+   * model's time 0; default { originMs: 0 } (midnight). false: no daily variation.
+   */
+  readonly circadian?: false | { readonly originMs: number };
 }
 
 export const DEFAULT_DETERIORATION_MINUTES = 3;
@@ -58,17 +68,17 @@ interface VitalDynamics {
   readonly tauS: number;
   /** loading on the shared stress factor, -1..1 (its correlation with the other vitals) */
   readonly stressLoading: number;
-  /** physiological floor and ceiling, well inside the catalogue's sensor range */
+  /** floor and ceiling, inside the catalogue's sensor range (0 allows asystole and apnoea) */
   readonly floor: number;
   readonly ceiling: number;
 }
 
 const DYNAMICS: Record<VitalCode, VitalDynamics> = {
-  heart_rate: { sd: 3, tauS: 20, stressLoading: 0.7, floor: 30, ceiling: 220 },
+  heart_rate: { sd: 3, tauS: 20, stressLoading: 0.7, floor: 0, ceiling: 220 },
   spo2: { sd: 0.6, tauS: 15, stressLoading: -0.3, floor: 60, ceiling: 100 },
-  respiratory_rate: { sd: 1, tauS: 40, stressLoading: 0.5, floor: 4, ceiling: 60 },
-  systolic_bp: { sd: 4, tauS: 60, stressLoading: 0.5, floor: 50, ceiling: 250 },
-  diastolic_bp: { sd: 2.5, tauS: 60, stressLoading: 0.5, floor: 25, ceiling: 150 },
+  respiratory_rate: { sd: 1, tauS: 40, stressLoading: 0.5, floor: 0, ceiling: 60 },
+  systolic_bp: { sd: 4, tauS: 60, stressLoading: 0.5, floor: 0, ceiling: 250 },
+  diastolic_bp: { sd: 2.5, tauS: 60, stressLoading: 0.5, floor: 0, ceiling: 150 },
   temperature: { sd: 0.08, tauS: 600, stressLoading: 0, floor: 33, ceiling: 42.5 },
 };
 
@@ -94,31 +104,21 @@ function drawBaseline(random: SeededRandom): Vitals {
   };
 }
 
-/**
- * The plateau of the sepsis-like profile: tachycardia, tachypnoea, hypoxaemia, hypotension and
- * fever. Every value is beyond a NEWS2 band edge even after NOISE_BOUND_SD of noise against it
- * (HR >= 119 scores 2, RR >= 24 scores 2, SpO2 <= 91.8 rounds to <= 92 and scores 2, SBP <= 106
- * scores >= 1, T >= 38.66 scores 1), so the plateau's aggregate is >= 8.
- */
-function drawSepsisPlateau(random: SeededRandom, baseline: Vitals): Vitals {
-  const systolic = random.between(86, 94);
-  return {
-    heart_rate: random.between(128, 138),
-    spo2: random.between(88, 90),
-    respiratory_rate: random.between(27, 30),
-    systolic_bp: systolic,
-    // vasodilation: the diastolic pressure falls a little more than the systolic ratio
-    diastolic_bp: systolic * (baseline.diastolic_bp / baseline.systolic_bp) * 0.95,
-    temperature: random.between(38.9, 39.6),
-  };
+/** One physiological step of the timeline, resolved: where the mean starts and where it goes. */
+interface Segment {
+  readonly scenario: PhysiologicalScenario;
+  readonly atMs: number;
+  readonly rampMs: number;
+  readonly from: ScenarioTarget;
+  readonly to: ScenarioTarget;
 }
 
 export class PatientModel {
   readonly baseline: Readonly<Vitals>;
-  /** the vitals the deterioration reaches at its plateau; undefined for a stable patient */
+  /** the vitals the first deterioration reaches at its plateau; undefined for a stable patient */
   readonly plateau: Readonly<Vitals> | undefined;
-  private readonly onsetMs: number;
-  private readonly rampMs: number;
+  private readonly segments: readonly Segment[];
+  private readonly circadianOriginMs: number | undefined;
   private readonly noise: SeededRandom;
   private stress: number;
   private readonly own: Record<VitalCode, number>;
@@ -129,24 +129,9 @@ export class PatientModel {
     // Separate streams: the same seed gives the same baseline whether or not the patient deteriorates.
     this.baseline = Object.freeze(drawBaseline(root.derive('baseline')));
     this.noise = root.derive('noise');
-
-    const deterioration = options.deterioration;
-    if (deterioration) {
-      const minutes = deterioration.deteriorationMinutes ?? DEFAULT_DETERIORATION_MINUTES;
-      if (!(Number.isFinite(deterioration.onsetMs) && deterioration.onsetMs >= 0)) {
-        throw new RangeError('deterioration onsetMs must be a finite number >= 0');
-      }
-      if (!(Number.isFinite(minutes) && minutes > 0)) {
-        throw new RangeError('deteriorationMinutes must be a finite number > 0');
-      }
-      this.plateau = Object.freeze(drawSepsisPlateau(root.derive(deterioration.profile), this.baseline));
-      this.onsetMs = deterioration.onsetMs;
-      this.rampMs = minutes * 60_000;
-    } else {
-      this.plateau = undefined;
-      this.onsetMs = Infinity;
-      this.rampMs = 1;
-    }
+    this.circadianOriginMs = options.circadian === false ? undefined : (options.circadian?.originMs ?? 0);
+    this.segments = resolveSegments(root, this.baseline, physiologicalEvents(options));
+    this.plateau = this.segments.find((segment) => segment.scenario !== 'stable')?.to.vitals;
 
     // Start every OU process from its stationary distribution, so the first reading is not the baseline.
     this.stress = this.boundedGaussian();
@@ -158,12 +143,22 @@ export class PatientModel {
     return this.elapsed;
   }
 
-  /** 0 before onset (and always for a stable patient), rising to 1 at the plateau. */
+  /** the physiological scenario playing now ('stable' before the first event) */
+  get scenario(): PhysiologicalScenario {
+    return this.currentSegment()?.scenario ?? 'stable';
+  }
+
+  /** 0 before the first onset (and always for a stable patient), rising to 1 at the current target. */
   get deteriorationProgress(): number {
-    if (!this.plateau || this.elapsed <= this.onsetMs) return 0;
-    const u = Math.min(1, (this.elapsed - this.onsetMs) / this.rampMs);
-    // smoothstep: the decline starts gently and levels off at the plateau, as a trend chart would show
-    return u * u * (3 - 2 * u);
+    const segment = this.currentSegment();
+    return segment ? progressOf(segment, this.elapsed) : 0;
+  }
+
+  /** Vitals no sensor can measure now (no pulse: no SpO2, no blood pressure). */
+  unmeasurable(): readonly VitalCode[] {
+    const segment = this.currentSegment();
+    if (!segment) return [];
+    return progressOf(segment, this.elapsed) >= 0.5 ? segment.to.unmeasurable : segment.from.unmeasurable;
   }
 
   /** Advances simulated time by dtMs and returns the vitals at the new time. */
@@ -178,18 +173,30 @@ export class PatientModel {
     return this.current();
   }
 
+  private currentSegment(): Segment | undefined {
+    let found: Segment | undefined;
+    for (const segment of this.segments) if (segment.atMs < this.elapsed) found = segment;
+    return found;
+  }
+
   private current(): Vitals {
-    const progress = this.deteriorationProgress;
+    const segment = this.currentSegment();
+    const progress = segment ? progressOf(segment, this.elapsed) : 0;
+    const daily = this.circadianOriginMs === undefined ? undefined : circadianOffsets(this.circadianOriginMs + this.elapsed);
     const vitals = {} as Vitals;
     for (const code of VITAL_CODES) {
       const { sd, stressLoading, floor, ceiling } = DYNAMICS[code];
-      const plateau = this.plateau?.[code] ?? this.baseline[code];
-      const mean = this.baseline[code] + progress * (plateau - this.baseline[code]);
+      const from = segment?.from.vitals[code] ?? this.baseline[code];
+      const to = segment?.to.vitals[code] ?? this.baseline[code];
+      const fromScale = segment?.from.noiseScale[code] ?? 1;
+      const toScale = segment?.to.noiseScale[code] ?? 1;
+      const scale = fromScale + progress * (toScale - fromScale);
+      const mean = from + progress * (to - from) + (daily?.[code] ?? 0) * Math.min(1, scale);
       const unitDeviation = stressLoading * this.stress + Math.sqrt(1 - stressLoading ** 2) * this.own[code];
-      const deviation = clamp(unitDeviation, -NOISE_BOUND_SD, NOISE_BOUND_SD) * sd;
+      const deviation = clamp(unitDeviation, -NOISE_BOUND_SD, NOISE_BOUND_SD) * sd * scale;
       vitals[code] = clamp(mean + deviation, floor, ceiling);
     }
-    vitals.diastolic_bp = Math.min(vitals.diastolic_bp, vitals.systolic_bp - MIN_PULSE_PRESSURE);
+    vitals.diastolic_bp = Math.max(0, Math.min(vitals.diastolic_bp, vitals.systolic_bp - MIN_PULSE_PRESSURE));
     return vitals;
   }
 
@@ -205,6 +212,64 @@ export class PatientModel {
   private boundedGaussian(): number {
     return clamp(this.noise.gaussian(), -NOISE_BOUND_SD, NOISE_BOUND_SD);
   }
+}
+
+function physiologicalEvents(options: PatientModelOptions): TimelineEvent[] {
+  const events: TimelineEvent[] = [];
+  const deterioration = options.deterioration;
+  if (deterioration) {
+    const minutes = deterioration.deteriorationMinutes ?? DEFAULT_DETERIORATION_MINUTES;
+    if (!(Number.isFinite(deterioration.onsetMs) && deterioration.onsetMs >= 0)) {
+      throw new RangeError('deterioration onsetMs must be a finite number >= 0');
+    }
+    if (!(Number.isFinite(minutes) && minutes > 0)) throw new RangeError('deteriorationMinutes must be a finite number > 0');
+    events.push({ atMs: deterioration.onsetMs, scenario: deterioration.profile, rampMinutes: minutes });
+  }
+  for (const event of options.timeline ?? []) {
+    if (!isPhysiologicalScenario(event.scenario)) continue;
+    if (!(Number.isFinite(event.atMs) && event.atMs >= 0)) throw new RangeError('timeline atMs must be a finite number >= 0');
+    if (event.rampMinutes !== undefined && !(Number.isFinite(event.rampMinutes) && event.rampMinutes > 0)) {
+      throw new RangeError('timeline rampMinutes must be a finite number > 0');
+    }
+    events.push(event);
+  }
+  // stable sort: events at the same time keep their order
+  return events.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** Each segment starts from wherever the previous one had got to at its onset. */
+function resolveSegments(root: SeededRandom, baseline: Vitals, events: readonly TimelineEvent[]): Segment[] {
+  const segments: Segment[] = [];
+  let previous: Segment | undefined;
+  events.forEach((event, i) => {
+    const scenario = event.scenario as PhysiologicalScenario;
+    // the first event draws from the stream the single-deterioration model always used
+    const random = root.derive(i === 0 ? scenario : `${scenario}:${i}`);
+    const from: ScenarioTarget = previous ? interpolate(previous, progressOf(previous, event.atMs)) : { vitals: baseline, noiseScale: {}, unmeasurable: [] };
+    const to = drawTarget(scenario, random, baseline);
+    const rampMs = (event.rampMinutes ?? DEFAULT_RAMP_MINUTES[scenario]) * 60_000;
+    previous = { scenario, atMs: event.atMs, rampMs, from, to };
+    segments.push(previous);
+  });
+  return segments;
+}
+
+function interpolate(segment: Segment, progress: number): ScenarioTarget {
+  const vitals = {} as Vitals;
+  const noiseScale: Partial<Record<VitalCode, number>> = {};
+  for (const code of VITAL_CODES) {
+    vitals[code] = segment.from.vitals[code] + progress * (segment.to.vitals[code] - segment.from.vitals[code]);
+    const a = segment.from.noiseScale[code] ?? 1;
+    noiseScale[code] = a + progress * ((segment.to.noiseScale[code] ?? 1) - a);
+  }
+  return { vitals, noiseScale, unmeasurable: progress >= 0.5 ? segment.to.unmeasurable : segment.from.unmeasurable };
+}
+
+/** smoothstep from onset to target: the change starts gently and levels off, as a trend chart shows. */
+function progressOf(segment: Segment, elapsedMs: number): number {
+  if (elapsedMs <= segment.atMs) return 0;
+  const u = Math.min(1, (elapsedMs - segment.atMs) / segment.rampMs);
+  return u * u * (3 - 2 * u);
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -32,6 +32,14 @@ export const MEASUREMENTS = {
   /** 1 when the patient is on supplemental oxygen, 0 on air (NEWS2 Chart 1, "Air or oxygen?"). */
   supplemental_oxygen: { unit: '{bool}', label: 'Supplemental oxygen', min: 0, max: 1, integer: true },
   battery: { unit: '%', label: 'Device battery', min: 0, max: 100 },
+  /** Wearable activity: magnitude of acceleration above gravity, in standard gravities (UCUM [g]). */
+  motion: { unit: '[g]', label: 'Motion (acceleration)', min: 0, max: 16 },
+  /**
+   * Wearable GPS position in whole microdegrees (WGS 84): values are kept with VALUE_DECIMALS = 3, so
+   * plain degrees would keep ~110 m; microdegrees keep ~0.1 m and stay exact integers when hashed.
+   */
+  gps_latitude: { unit: '10*-6.deg', label: 'GPS latitude', min: -90_000_000, max: 90_000_000, integer: true },
+  gps_longitude: { unit: '10*-6.deg', label: 'GPS longitude', min: -180_000_000, max: 180_000_000, integer: true },
 } as const satisfies Record<string, MeasurementSpec>;
 
 export type MeasurementCode = keyof typeof MEASUREMENTS;
