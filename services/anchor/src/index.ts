@@ -10,6 +10,7 @@ export * from './adapters/fees';
 export type { SendOptions, SentTx, TxRequest } from './adapters/tx-sender';
 export * from './adapters/keystore';
 export * from './adapters/anvil-node';
+export * from './adapters/anchor-views';
 export { RpcUnreachableError, jsonRpc, rpcChainId } from './adapters/json-rpc';
 export * from './batch-store';
 export * from './tree-cache';

@@ -1,5 +1,4 @@
-import { Contract, FetchRequest, JsonRpcProvider, Network } from 'ethers';
-import { VITALS_ANCHOR_VIEWS_ABI } from './artifact';
+import { AnchorViews, RootRecordOnChain } from './adapters/anchor-views';
 import { RpcUnreachableError, rpcChainId } from './adapters/json-rpc';
 import { shortError } from './errors';
 import { encodeLeaf } from './leaf';
@@ -90,7 +89,7 @@ type RootRecord = { readonly ok: true; readonly onChain: { blockNumber: number; 
  */
 export class ReceiptVerifier {
   private chainId: Promise<number | string> | undefined;
-  private provider: JsonRpcProvider | undefined;
+  private readonly views: AnchorViews;
   private readonly roots = new Map<string, Promise<RootRecord>>();
   private readonly contractAgreed = new Set<string>();
   private readonly rpcUrl: string;
@@ -99,6 +98,7 @@ export class ReceiptVerifier {
   constructor(options: VerifyReceiptOptions) {
     this.rpcUrl = options.rpcUrl;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.views = new AnchorViews(this.rpcUrl, this.timeoutMs);
   }
 
   async verify(receipt: Receipt): Promise<ReceiptVerification> {
@@ -120,14 +120,13 @@ export class ReceiptVerifier {
     const record = await root;
     if (!record.ok) return fail(record.failure);
     if (!this.contractAgreed.has(key)) {
+      let agrees: boolean;
       try {
-        const contract = new Contract(receipt.contract, VITALS_ANCHOR_VIEWS_ABI, this.connect(chainId));
-        if (!((await contract.getFunction('verify')(receipt.root, receipt.proof, leaf)) as boolean)) {
-          return fail(`the contract's verify disagrees: ${receipt.contract}.verify(root, proof, leaf) returned false`);
-        }
+        agrees = await this.views.verify(chainId, receipt.contract, receipt.root, receipt.proof, leaf);
       } catch (error) {
-        return fail(`rpc unreachable: ${this.rpcUrl} (${shortError(error)})`);
+        return fail(error instanceof Error ? error.message : String(error));
       }
+      if (!agrees) return fail(`the contract's verify disagrees: ${receipt.contract}.verify(root, proof, leaf) returned false`);
       this.contractAgreed.add(key);
     }
     const { onChain } = record;
@@ -138,8 +137,7 @@ export class ReceiptVerifier {
   }
 
   close(): void {
-    this.provider?.destroy();
-    this.provider = undefined;
+    this.views.close();
   }
 
   /** The endpoint's chain id, or the failure line when it does not answer (asked once). */
@@ -151,32 +149,22 @@ export class ReceiptVerifier {
   }
 
   private async lookupRoot(receipt: Receipt, chainId: number): Promise<RootRecord> {
-    const provider = this.connect(chainId);
+    let record: RootRecordOnChain;
     try {
-      if ((await provider.getCode(receipt.contract)) === '0x') {
-        return { ok: false, failure: `root not anchored on the contract: there is no contract at ${receipt.contract} on chain ${chainId}` };
-      }
-      const contract = new Contract(receipt.contract, VITALS_ANCHOR_VIEWS_ABI, provider);
-      const [blockNumber, timestamp, count] = (await contract.getFunction('anchoredAt')(receipt.root)) as [bigint, bigint, bigint];
-      if (blockNumber === 0n) {
-        return { ok: false, failure: `root not anchored on the contract: ${receipt.root} is unknown to ${receipt.contract} on chain ${chainId}` };
-      }
-      return { ok: true, onChain: { blockNumber: Number(blockNumber), timestamp: Number(timestamp), count: Number(count) } };
+      record = await this.views.anchoredAt(chainId, receipt.contract, receipt.root);
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'CALL_EXCEPTION' || code === 'BAD_DATA') {
-        return { ok: false, failure: `root not anchored on the contract: ${receipt.contract} on chain ${chainId} is not a VitalsAnchor (${shortError(error)})` };
-      }
-      return { ok: false, failure: `rpc unreachable: ${this.rpcUrl} (${shortError(error)})` };
+      return { ok: false, failure: error instanceof Error ? error.message : String(error) };
     }
-  }
-
-  private connect(chainId: number): JsonRpcProvider {
-    if (!this.provider) {
-      const request = new FetchRequest(this.rpcUrl);
-      request.timeout = this.timeoutMs;
-      this.provider = new JsonRpcProvider(request, Network.from(chainId), { staticNetwork: true });
+    const notAnchored = 'root not anchored on the contract';
+    switch (record.kind) {
+      case 'anchored':
+        return { ok: true, onChain: { blockNumber: record.blockNumber, timestamp: record.timestamp, count: record.count } };
+      case 'no-contract':
+        return { ok: false, failure: `${notAnchored}: there is no contract at ${receipt.contract} on chain ${chainId}` };
+      case 'unknown-root':
+        return { ok: false, failure: `${notAnchored}: ${receipt.root} is unknown to ${receipt.contract} on chain ${chainId}` };
+      case 'not-vitals-anchor':
+        return { ok: false, failure: `${notAnchored}: ${receipt.contract} on chain ${chainId} is not a VitalsAnchor (${record.detail})` };
     }
-    return this.provider;
   }
 }

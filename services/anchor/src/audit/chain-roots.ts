@@ -1,7 +1,5 @@
-import { Contract, FetchRequest, JsonRpcProvider, Network } from 'ethers';
-import { VITALS_ANCHOR_VIEWS_ABI } from '../artifact';
-import { RpcUnreachableError, rpcChainId } from '../adapters/json-rpc';
-import { shortError } from '../errors';
+import { AnchorViews } from '../adapters/anchor-views';
+import { rpcChainId } from '../adapters/json-rpc';
 
 export type RootOnChain =
   | { readonly anchored: true; readonly blockNumber: number; readonly count: number }
@@ -19,13 +17,15 @@ export interface RootLookup {
  */
 export class ChainRoots implements RootLookup {
   private chainId: Promise<number> | undefined;
-  private provider: JsonRpcProvider | undefined;
+  private readonly views: AnchorViews;
   private readonly cache = new Map<string, Promise<RootOnChain>>();
 
   constructor(
     readonly rpcUrl: string,
     private readonly timeoutMs = 10_000,
-  ) {}
+  ) {
+    this.views = new AnchorViews(rpcUrl, timeoutMs);
+  }
 
   /** The endpoint's chain id (asked once). */
   servedChainId(): Promise<number> {
@@ -46,33 +46,20 @@ export class ChainRoots implements RootLookup {
   private async lookup(chainId: number, contract: string, root: string): Promise<RootOnChain> {
     const served = await this.servedChainId();
     if (served !== chainId) return { anchored: false, reason: `it names chain ${chainId}, ${this.rpcUrl} serves chain ${served}` };
-    const provider = this.connect(served);
-    try {
-      if ((await provider.getCode(contract)) === '0x') return { anchored: false, reason: `there is no contract at ${contract} on chain ${chainId}` };
-      const views = new Contract(contract, VITALS_ANCHOR_VIEWS_ABI, provider);
-      const [blockNumber, , count] = (await views.getFunction('anchoredAt')(root)) as [bigint, bigint, bigint];
-      if (blockNumber === 0n) return { anchored: false, reason: `${root} is unknown to ${contract} on chain ${chainId}` };
-      return { anchored: true, blockNumber: Number(blockNumber), count: Number(count) };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'CALL_EXCEPTION' || code === 'BAD_DATA') {
-        return { anchored: false, reason: `${contract} on chain ${chainId} is not a VitalsAnchor (${shortError(error)})` };
-      }
-      throw new RpcUnreachableError(this.rpcUrl, shortError(error));
+    const record = await this.views.anchoredAt(served, contract, root);
+    switch (record.kind) {
+      case 'anchored':
+        return { anchored: true, blockNumber: record.blockNumber, count: record.count };
+      case 'no-contract':
+        return { anchored: false, reason: `there is no contract at ${contract} on chain ${chainId}` };
+      case 'unknown-root':
+        return { anchored: false, reason: `${root} is unknown to ${contract} on chain ${chainId}` };
+      case 'not-vitals-anchor':
+        return { anchored: false, reason: `${contract} on chain ${chainId} is not a VitalsAnchor (${record.detail})` };
     }
-  }
-
-  private connect(chainId: number): JsonRpcProvider {
-    if (!this.provider) {
-      const request = new FetchRequest(this.rpcUrl);
-      request.timeout = this.timeoutMs;
-      this.provider = new JsonRpcProvider(request, Network.from(chainId), { staticNetwork: true });
-    }
-    return this.provider;
   }
 
   close(): void {
-    this.provider?.destroy();
-    this.provider = undefined;
+    this.views.close();
   }
 }
