@@ -3,3 +3,4 @@ export * from './reading';
 export * from './topics';
 export * from './messages';
 export * from './health';
+export * from './mqtt-messaging';

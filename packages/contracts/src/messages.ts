@@ -44,3 +44,19 @@ export interface AnchorEvent {
   readonly txHash: string;
   readonly blockNumber: number;
 }
+
+/**
+ * A device's liveness as ingest sees it. `silent`: connected or not, no reading for longer than the
+ * device's configured interval allows; alerts turns it into a technical alarm.
+ */
+export interface DeviceStatusEvent {
+  readonly deviceId: string;
+  /** the patient the device is assigned to now, when it is */
+  readonly patientId?: string;
+  readonly state: 'online' | 'offline' | 'silent';
+  /** the last accepted reading, ms since epoch (ingest's clock) */
+  readonly lastSeenAt?: number;
+  /** the device's expected reporting interval, ms */
+  readonly intervalMs: number;
+  readonly at: number;
+}

@@ -12,8 +12,22 @@ export const mqttTopics = {
   readings: (deviceId: string) => `${MQTT_TOPIC_ROOT}/devices/${deviceId}/readings`,
   /** What ingest subscribes to: every device's readings. */
   readingsFilter: `${MQTT_TOPIC_ROOT}/devices/+/readings`,
+  /** Commands to a device (configuration, time sync); the only topic a device may subscribe to. */
+  commands: (deviceId: string) => `${MQTT_TOPIC_ROOT}/devices/${deviceId}/commands`,
+  /**
+   * A device's connection state: `online` (retained) when it connects, `offline` as its last will
+   * ([MQTT-3.1.2-8]) so an external broker tells ingest when a device vanished.
+   */
+  status: (deviceId: string) => `${MQTT_TOPIC_ROOT}/devices/${deviceId}/status`,
+  statusFilter: `${MQTT_TOPIC_ROOT}/devices/+/status`,
   /** Alerts for consoles that subscribe, one topic per patient. */
   alerts: (patientId: string) => `${MQTT_TOPIC_ROOT}/alerts/${patientId}`,
+  alertsFilter: `${MQTT_TOPIC_ROOT}/alerts/#`,
+  /** An ambulance unit publishes its position and status here. */
+  unitStatus: (unitId: string) => `${MQTT_TOPIC_ROOT}/units/${unitId}/status`,
+  unitStatusFilter: `${MQTT_TOPIC_ROOT}/units/+/status`,
+  /** Dispatch orders to one ambulance unit; the only topic a unit may subscribe to. */
+  unitDispatch: (unitId: string) => `${MQTT_TOPIC_ROOT}/units/${unitId}/dispatch`,
 } as const;
 
 const READINGS_TOPIC = /^pulseproof\/v1\/devices\/([^/+#]+)\/readings$/;
@@ -33,6 +47,8 @@ export const busTopics = {
   anchors: 'vitals.anchors',
   /** Rejected device messages with their coded reason, keyed by device id (or topic). */
   deadLetters: 'vitals.deadletters',
+  /** Device liveness changes (online, offline, silent), keyed by device id. */
+  deviceStatus: 'vitals.devicestatus',
 } as const;
 
 export type BusTopic = (typeof busTopics)[keyof typeof busTopics];

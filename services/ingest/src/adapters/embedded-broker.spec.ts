@@ -68,6 +68,25 @@ describe('EmbeddedBroker (real aedes, real mqtt.js clients)', () => {
     expect(seen).toEqual(['good']);
   });
 
+  it('lets services in the process listen to client topics and publish to subscribers', async () => {
+    await broker.start(async () => 'accepted');
+    const heard: string[] = [];
+    const unsubscribe = await broker.subscribe(mqttTopics.unitStatusFilter, (topic, payload) => heard.push(`${topic} ${payload.toString()}`));
+    const unit = await connect('amb-1');
+    const orders: string[] = [];
+    unit.on('message', (_topic, payload) => orders.push(payload.toString()));
+    await unit.subscribeAsync(mqttTopics.unitDispatch('amb-1'), { qos: 1 });
+    await unit.publishAsync(mqttTopics.unitStatus('amb-1'), 'available', { qos: 1 });
+    await broker.publish(mqttTopics.unitDispatch('amb-1'), 'go');
+    while (heard.length === 0 || orders.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(heard).toEqual([`${mqttTopics.unitStatus('amb-1')} available`]);
+    expect(orders).toEqual(['go']);
+    await unsubscribe();
+    await unit.publishAsync(mqttTopics.unitStatus('amb-1'), 'busy', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(heard).toHaveLength(1);
+  });
+
   it('says which port is taken and how to choose another', async () => {
     const second = new EmbeddedBroker({ host: '127.0.0.1', port });
     await expect(second.listen()).rejects.toThrow(MqttPortInUseError);

@@ -1,6 +1,6 @@
 import { createServer, AddressInfo, Server } from 'node:net';
 import { Logger } from '@nestjs/common';
-import { MQTT_TOPIC_ROOT, deviceIdFromReadingsTopic } from '@pulseproof/contracts';
+import { MQTT_TOPIC_ROOT, MqttMessaging, deviceIdFromReadingsTopic } from '@pulseproof/contracts';
 import { MqttPortInUseError } from '../errors';
 import { InboundHandler, ReadingSource } from './reading-source';
 
@@ -27,7 +27,7 @@ export interface EmbeddedBrokerOptions {
  * is acknowledged only for what is stored or dead-lettered. An error there closes the device's
  * connection without a PUBACK ([MQTT-3.3.5-2]); the device resends after it reconnects.
  */
-export class EmbeddedBroker extends ReadingSource {
+export class EmbeddedBroker extends ReadingSource implements MqttMessaging {
   private readonly logger = new Logger('EmbeddedBroker');
   // Device ids are up to 64 characters (contracts ID_PATTERN); aedes allows 23 by default (MQTT 3.1).
   readonly aedes = createBroker({ maxClientsIdLength: 64 });
@@ -90,13 +90,29 @@ export class EmbeddedBroker extends ReadingSource {
     return { kind: `embedded aedes on ${this.options.host}:${this.port ?? this.options.port}`, connectedClients: this.aedes.connectedClients };
   }
 
-  /** Publishes from the server itself (alerts to consoles); bypasses authorizePublish. */
-  publish(topic: string, payload: string): Promise<void> {
+  /** Publishes from the server itself (alerts to consoles, dispatch to units); bypasses authorizePublish. */
+  publish(topic: string, payload: string, options: { readonly qos?: 0 | 1; readonly retain?: boolean } = {}): Promise<void> {
     if (!topic.startsWith(MQTT_TOPIC_ROOT)) throw new Error(`topic must start with ${MQTT_TOPIC_ROOT}`);
     return new Promise((resolve, reject) =>
       this.aedes.publish(
-        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos ?? 1, retain: options.retain ?? false, dup: false },
         (error?: Error) => (error ? reject(error) : resolve()),
+      ),
+    );
+  }
+
+  /** Listens inside the process to what clients publish on `filter` (e.g. ambulance status). */
+  subscribe(filter: string, handler: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>> {
+    const deliver = (packet: { topic: string; payload: Buffer | string }, done: () => void) => {
+      try {
+        handler(packet.topic, Buffer.from(packet.payload));
+      } finally {
+        done();
+      }
+    };
+    return new Promise((resolve) =>
+      this.aedes.subscribe(filter, deliver, () =>
+        resolve(() => new Promise<void>((unsubscribed) => this.aedes.unsubscribe(filter, deliver, () => unsubscribed()))),
       ),
     );
   }
