@@ -1,5 +1,6 @@
-// One jest run, two projects: `unit` (specs beside the code, no servers) and `e2e` (test/, real
-// aedes, SQLite and anvil on free loopback ports). Sources run through ts-jest (transpile only);
+// Three projects: `unit` (specs beside the code; in-process servers only), `e2e` (test/, real
+// aedes, SQLite and anvil on free loopback ports) and `infra` (`*.infra-spec.ts`: suites that start
+// Debian's Mosquitto and InfluxDB; `npm run test:infra`). Sources run through ts-jest (transpile only);
 // `@pulseproof/*` resolves to each workspace's src so tests never depend on a stale build.
 const path = require('node:path');
 
@@ -59,6 +60,11 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/{packages,services,simulators,firmware-bridge,app}/**/src/**/*.infra-spec.ts', '<rootDir>/test/**/*.infra-spec.ts'],
     },
   ],
 };
