@@ -1,9 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { AlertsModule, AlertsService } from '@pulseproof/alerts';
+import { AlertDeliveryService, AlertsModule, AlertsService, DispatchService } from '@pulseproof/alerts';
 import { AnchorChainOptions, AnchorHealth, AnchorModule } from '@pulseproof/anchor';
 import { Bus } from '@pulseproof/bus';
-import { HealthReporter } from '@pulseproof/contracts';
-import { EmbeddedBroker, IngestModule, IngestService } from '@pulseproof/ingest';
+import { HealthReporter, MqttMessaging } from '@pulseproof/contracts';
+import { IngestModule, IngestService, LivenessService, ReadingSource, presenceFeedsFor } from '@pulseproof/ingest';
 import { PulseProofConfig } from './config';
 import { HEALTH_REPORTERS, HealthController } from './health.controller';
 
@@ -19,7 +19,8 @@ class BusModule {
 export interface AppWiring {
   readonly config: PulseProofConfig;
   readonly bus: Bus;
-  readonly broker: EmbeddedBroker;
+  /** the embedded aedes broker, or the client of an external broker (MQTT_URL) */
+  readonly broker: ReadingSource & MqttMessaging;
   /** the chain with its key resolved (CHAIN_PRIVATE_KEY, a decrypted keystore, or the embedded anvil's dev key) */
   readonly chain: AnchorChainOptions;
   /** reports on parts that live outside Nest (broker, bus) */
@@ -33,7 +34,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         BusModule.with(bus),
-        IngestModule.forRoot({ dataDir: config.dataDir, maxPayloadBytes: 16 * 1024, maxClockAheadMs: config.maxClockAheadMs, source: broker }),
+        IngestModule.forRoot({ dataDir: config.dataDir, maxPayloadBytes: 16 * 1024, maxClockAheadMs: config.maxClockAheadMs, ...config.validation, adminApiToken: config.adminApiToken, readings: config.readings, source: broker, liveness: { presence: presenceFeedsFor(broker) } }),
         AnchorModule.forRoot({
           dataDir: config.dataDir,
           maxBatchSize: config.batch.maxSize,
@@ -45,18 +46,29 @@ export class AppModule {
           reorgCheckIntervalMs: config.tx.reorgCheckMs,
           chain,
         }),
-        AlertsModule.forRoot({ dataDir: config.dataDir }),
+        // consoles get alerts over the broker the devices use (embedded aedes, or the external broker's client)
+        AlertsModule.forRoot({
+          dataDir: config.dataDir,
+          escalation: { steps: config.alertEscalationStepsMs.map((afterMs) => ({ afterMs })) },
+          messaging: broker,
+          delivery: config.alertDelivery,
+          // ambulance units report and take orders over the same broker
+          dispatch: { trigger: { alertType: 'news2', minScore: config.dispatch.minNews2 }, ackTimeoutMs: config.dispatch.ackTimeoutMs },
+        }),
       ],
       controllers: [HealthController],
       providers: [
         {
           provide: HEALTH_REPORTERS,
-          inject: [IngestService, AnchorHealth, AlertsService],
-          useFactory: (ingest: IngestService, anchor: AnchorHealth, alerts: AlertsService): HealthReporter[] => [
+          inject: [IngestService, LivenessService, AnchorHealth, AlertsService, AlertDeliveryService, DispatchService],
+          useFactory: (ingest: IngestService, liveness: LivenessService, anchor: AnchorHealth, alerts: AlertsService, alertDelivery: AlertDeliveryService, dispatch: DispatchService): HealthReporter[] => [
             ...extraReporters,
             ingest,
+            liveness,
             ...anchor.reporters(),
             alerts,
+            alertDelivery,
+            dispatch,
           ],
         },
       ],

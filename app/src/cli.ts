@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_AUDIT_GRACE_MS } from '@pulseproof/anchor';
 import { auditRangeCommand, parseTime } from './audit-range';
 import { AuditSink, auditVerifyTo } from './audit-verify';
+import { addDevicesCommands } from './devices-cli';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -134,6 +135,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       if (!options.rpc) return usage('--rpc <url> is required: the JSON-RPC endpoint of the chain the batches were anchored on (or set CHAIN_RPC_URL)');
       exitCode = await auditRangeCommand({ from, to, dataDir: resolve(options.dataDir), rpcUrl: options.rpc, graceMs }, io);
     });
+
+  addDevicesCommands(program, io, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -5,11 +5,13 @@ import { NestFactory } from '@nestjs/core';
 import { AnchorChainOptions, AnvilNode, loadKeystoreKey } from '@pulseproof/anchor';
 import { SqliteBus } from '@pulseproof/bus';
 import { busTopics, HealthReporter } from '@pulseproof/contracts';
-import { DeviceRegistry, EmbeddedBroker } from '@pulseproof/ingest';
+import { DeviceRegistry, EmbeddedBroker, MqttReadingSource } from '@pulseproof/ingest';
 import { Fleet, planFleet, startFleet } from '@pulseproof/simulators';
 import { AppModule } from './app.module';
+import { EmbeddedAmbulances, startEmbeddedAmbulances } from './embedded-ambulances';
 import { PulseProofConfig } from './config';
 import { HttpPortInUseError } from './errors';
+import { embeddedBrokerOptions, mqttSummaryLines, registerSimulatedFleet, warnIfAuthOff } from './mqtt-security';
 import { QuietBootLogger } from './logger';
 
 export interface EmbeddedSystem {
@@ -18,6 +20,8 @@ export interface EmbeddedSystem {
   readonly rpcUrl: string;
   readonly app: INestApplication;
   readonly fleet: Fleet | undefined;
+  /** the simulated ambulance units (SIM_AMBULANCES), and the patient marked as at home */
+  readonly ambulances: EmbeddedAmbulances | undefined;
   summary(): string[];
   /** stops the fleet, the services, the broker, the bus and the chain, in that order */
   stop(): Promise<void>;
@@ -39,9 +43,13 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
   };
 
   try {
-    const broker = new EmbeddedBroker(config.mqtt);
+    // MQTT_URL set: ingest is a client of that broker (shared subscription, persistent session)
+    // and the embedded aedes does not start.
+    const external = config.mqtt.external && new MqttReadingSource(config.mqtt.external);
+    const embedded = external ? undefined : new EmbeddedBroker(embeddedBrokerOptions(config.mqtt));
+    const broker = external ?? embedded!;
     cleanups.push(() => broker.stop());
-    const mqttPort = await broker.listen();
+    const mqttPort = embedded ? await embedded.listen() : (await external!.connect(), 0);
 
     let chain: AnchorChainOptions;
     let anvil: AnvilNode | undefined;
@@ -72,20 +80,28 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
       { logger: quietLogger(options.logLevels ?? ['log', 'warn', 'error']), abortOnError: false },
     );
     cleanups.push(() => app.close());
+    // Devices sign in against the registry Nest created; until now they were told "server unavailable".
+    if (embedded && config.mqtt.auth === 'required') embedded.authenticateWith(app.get(DeviceRegistry));
+    if (embedded) warnIfAuthOff(config.mqtt);
     await listen(app, config.http.host, config.http.port);
     const httpPort = Number(new URL(await app.getUrl()).port);
 
     let fleet: Fleet | undefined;
-    const mqttUrl = `mqtt://${config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host}:${mqttPort}`;
+    const mqttUrl = config.mqtt.external?.url ?? `mqtt://${config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host}:${mqttPort}`;
     if (config.simulator.patients > 0) {
       const simOptions = { brokerUrl: mqttUrl, ...config.simulator };
       const registry = app.get(DeviceRegistry);
-      for (const device of planFleet(simOptions)) registry.assign(device.deviceId, device.patientId);
-      fleet = await startFleet(simOptions);
+      // the fleet signs in as one gateway with every simulated device attached, as a serial bridge would
+      const credentials = await registerSimulatedFleet(registry, planFleet(simOptions));
+      fleet = await startFleet(embedded && config.mqtt.auth === 'required' ? { ...simOptions, ...credentials } : simOptions);
       cleanups.push(async () => {
         await fleet!.stop();
       });
     }
+
+    // units and the patient at home need the patients' plan (who deteriorates), not the devices
+    const ambulances = await startEmbeddedAmbulances(app, config, mqttUrl, fleet?.members ?? []);
+    if (ambulances) cleanups.push(() => ambulances.fleet.stop());
 
     const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${httpPort}`;
     return {
@@ -94,13 +110,17 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
       rpcUrl: chain.rpcUrl,
       app,
       fleet,
+      ambulances,
       summary: () => [
         'PulseProof is running (embedded mode, one process):',
-        `  MQTT broker    ${mqttUrl}  (devices publish to pulseproof/v1/devices/<deviceId>/readings, QoS 1)`,
+        ...(external
+          ? [`  MQTT broker    external ${redactUrl(mqttUrl)} as ${external.clientId}  (devices publish to pulseproof/v1/devices/<deviceId>/readings, QoS 1)`]
+          : mqttSummaryLines(config.mqtt, mqttUrl, embedded?.tlsPort)),
         `  HTTP API       ${httpUrl}/api/health  /api/patients  /api/alerts  /api/anchors`,
         `  chain          ${anvil ? `anvil (embedded) at ${chain.rpcUrl}` : chain.rpcUrl}`,
         `  data           ${config.dataDir}`,
         `  simulator      ${fleet ? `${config.simulator.patients} patients, ${config.simulator.deteriorating} deteriorating, a reading each ${config.simulator.intervalMs} ms` : 'off (SIM_PATIENTS=0)'}`,
+        `  ambulances     ${ambulances ? ambulances.summary : config.ambulances.units === 0 ? 'off (SIM_AMBULANCES=0)' : 'not started (see the warning above)'}`,
         'Press Ctrl-C to stop.',
       ],
       stop: cleanup,
@@ -118,6 +138,10 @@ async function listen(app: INestApplication, host: string, port: number): Promis
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new HttpPortInUseError(port);
     throw error;
   }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 function quietLogger(levels: LogLevel[]): QuietBootLogger {

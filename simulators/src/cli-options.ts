@@ -42,6 +42,7 @@ Examples:
   ${PASSWORD_ENV}=secret ${CLI_NAME} --username ward-7
   ${CLI_NAME} --scenario ward.json --speed 10 --seed 7
   ${CLI_NAME} load --devices 5000 --rate 2000 --duration 60     (load mode: ${CLI_NAME} load --help)
+  ${CLI_NAME} ambulances --units 4 --speed 10                  (ambulance fleet: ${CLI_NAME} ambulances --help)
 `;
 
 export function parseCliArgs(argv: readonly string[], io: CliOutput): CliParseResult {

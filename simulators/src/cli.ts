@@ -2,6 +2,7 @@
 import { SimulatorError, redactUrl } from './errors';
 import { CLI_NAME, CliOutput, EXIT_BAD_OPTION, PASSWORD_ENV, parseCliArgs } from './cli-options';
 import { Fleet, FleetTotals, startFleet } from './fleet';
+import { mainAmbulances } from './ambulance/ambulance-cli';
 import { mainLoad } from './load/load-cli';
 import { startWard } from './ward';
 
@@ -26,6 +27,7 @@ export interface CliRunContext {
 
 export async function main(argv: readonly string[], io: CliOutput = processOutput, context: CliRunContext = {}): Promise<number> {
   if (argv[2] === 'load') return mainLoad(argv.slice(3), io, context.signal);
+  if (argv[2] === 'ambulances') return mainAmbulances(argv.slice(3), io, context.signal);
   const parsed = parseCliArgs(argv, io);
   if (parsed.kind === 'exit') return parsed.code;
   const { fleet: fleetOptions, durationMs, ward } = parsed.options;

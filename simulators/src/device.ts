@@ -40,6 +40,11 @@ export interface DeviceOptions {
   readonly qos?: 0 | 1;
   /** TLS material for mqtts:// (PEM contents, passed to mqtt.js / tls.connect) */
   readonly tls?: DeviceTlsOptions;
+  /**
+   * Announce presence on the device's status topic: `online` (retained) on each connection,
+   * `offline` (retained) as the last will and on a clean stop; default true.
+   */
+  readonly announceStatus?: boolean;
 }
 
 export interface DeviceTlsOptions {
@@ -109,6 +114,10 @@ export class SimulatedDevice {
     this.wearable = this.kind === 'wearable' ? new WearableModel(random.derive('wearable')) : undefined;
   }
 
+  private get announcesStatus(): boolean {
+    return this.options.announceStatus ?? true;
+  }
+
   get poweredOff(): boolean {
     return this.faults.at(this.options.model.elapsedMs).poweredOff;
   }
@@ -129,6 +138,9 @@ export class SimulatedDevice {
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
       ...tlsClientOptions(this.options.tls),
+      // The broker publishes the will when the connection drops without a DISCONNECT
+      // [MQTT-3.1.2-8]; retained, so whoever subscribes later sees the current state.
+      ...(this.announcesStatus && { will: { topic: mqttTopics.status(deviceId), payload: Buffer.from('offline'), qos: 1 as const, retain: true } }),
     };
     let client: MqttClient;
     try {
@@ -144,6 +156,7 @@ export class SimulatedDevice {
     client.on('reconnect', () => {
       this.reconnects += 1;
     });
+    if (this.announcesStatus) client.on('connect', () => client.publish(mqttTopics.status(deviceId), 'online', { qos: 1, retain: true }));
 
     try {
       await firstConnection(client, () => this.lastConnectionError);
@@ -249,7 +262,19 @@ export class SimulatedDevice {
     const client = this.client;
     if (!client) return;
     await this.waitForIdle(timeoutMs);
-    await new Promise<void>((resolve) => client.end(this.inFlight() > 0, () => resolve()));
+    // A clean DISCONNECT discards the will [MQTT-3.1.2-10]: say offline ourselves.
+    let statusPending = false;
+    if (this.announcesStatus && client.connected) {
+      statusPending = true;
+      await Promise.race([
+        client.publishAsync(mqttTopics.status(this.deviceId), 'offline', { qos: 1, retain: true }).then(
+          () => (statusPending = false),
+          () => (statusPending = false),
+        ),
+        new Promise((r) => setTimeout(r, Math.min(timeoutMs, 1_000))),
+      ]);
+    }
+    await new Promise<void>((resolve) => client.end(this.inFlight() > 0 || statusPending, () => resolve()));
     this.client = undefined;
     // A forced end never calls back for the readings it dropped; settle their promises here.
     for (const resolve of this.awaitingAck) resolve(false);

@@ -38,10 +38,12 @@ describe('pulseproof audit range', () => {
   beforeAll(async () => {
     config = testConfig();
     system = await startEmbedded(config, { logLevels: ['error'] });
+    // One client publishes for both beds: it signs in as a gateway they are attached to.
     const registry = system.app.get(DeviceRegistry);
-    registry.assign('bed-a', 'patient-a');
-    registry.assign('bed-b', 'patient-b');
-    device = await connectAsync(system.mqttUrl, { clientId: 'auditor-test-devices', reconnectPeriod: 0 });
+    const gateway = await registry.registerPrincipal('gateway', 'auditor-test-gateway');
+    await registry.registerDevice({ deviceId: 'bed-a', patientId: 'patient-a', gatewayId: 'auditor-test-gateway', credentials: false });
+    await registry.registerDevice({ deviceId: 'bed-b', patientId: 'patient-b', gatewayId: 'auditor-test-gateway', credentials: false });
+    device = await connectAsync(system.mqttUrl, { clientId: 'auditor-test-devices', reconnectPeriod: 0, ...gateway });
     for (let i = 0; i < PER_DEVICE; i++) {
       for (const deviceId of ['bed-a', 'bed-b']) {
         const payload = { v: 1, deviceId, seq: i, ts: start + i * 1000, measurements: { heart_rate: { value: 70 + i, unit: '/min' }, spo2: { value: 97.5, unit: '%' } } };
@@ -94,7 +96,7 @@ describe('pulseproof audit range', () => {
     try {
       db.prepare(`UPDATE readings SET measurements = json_set(measurements, '$.heart_rate', 140) WHERE device_id = 'bed-a' AND seq = 3`).run();
       db.prepare(`DELETE FROM readings WHERE device_id = 'bed-b' AND seq = 2`).run();
-      db.prepare('INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      db.prepare('INSERT INTO readings (device_id, seq, patient_id, device_time, received_at, measurements, salt) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
         'bed-a', 999, 'patient-a', start + 2500, start + 2600, JSON.stringify({ heart_rate: 71, spo2: 97.5 }), `0x${randomBytes(32).toString('hex')}`,
       );
     } finally {

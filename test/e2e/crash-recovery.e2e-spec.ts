@@ -10,6 +10,31 @@ import { eventually, getJson } from './support';
 
 jest.setTimeout(180_000);
 
+/**
+ * Between binding its port and opening its registry, a restarting process answers CONNECT with
+ * "server unavailable" (3.1.1 return code 3: try again later). mqtt.js 5 stops reconnecting after a
+ * refused CONNACK unless told otherwise; a real device keeps trying, and so do these.
+ */
+const DEVICE_RECONNECT = { reconnectPeriod: 250, reconnectOnConnackError: true };
+
+/** The devices here publish in bursts far above a real device's rate: the per-device limit is not under test. */
+const NO_RATE_LIMIT = { MQTT_RATE_PER_DEVICE: '100000', MQTT_RATE_BURST: '100000' };
+
+/** Registers devices with credentials in the data folder's registry, before the process starts. */
+async function registerDevices(dataDir: string, devices: { deviceId: string; patientId: string }[]): Promise<{ username: string; password: string }[]> {
+  const registry = new SqliteDeviceRegistry(join(dataDir, 'devices.sqlite'));
+  try {
+    const issued = [];
+    for (const d of devices) {
+      const { credentials } = await registry.registerDevice({ ...d, credentials: true, at: Date.now() - 3_600_000 });
+      issued.push(credentials!);
+    }
+    return issued;
+  } finally {
+    registry.close();
+  }
+}
+
 const READINGS = 400;
 const KILL_AFTER_ACKS = 150;
 // NEWS2 >= 7 (RCP 2017 Chart 1): RR 26 (3), SpO2 90 (3), HR 125 (2), T 39.2 (2)
@@ -30,6 +55,7 @@ describe('kill -9 mid-stream and restart', () => {
   let env: Record<string, string>;
   let running: PulseProofProcess | undefined;
   let device: MqttClient | undefined;
+  let credentials: { username: string; password: string };
 
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
@@ -40,11 +66,9 @@ describe('kill -9 mid-stream and restart', () => {
       SIM_PATIENTS: '0',
       BATCH_MAX_AGE_MS: '200',
       BATCH_MAX_SIZE: '64',
+      ...NO_RATE_LIMIT,
     };
-    // The devices issue brings a registration CLI; until then the registry file is the seam.
-    const registry = new SqliteDeviceRegistry(join(dataDir, 'devices.sqlite'));
-    registry.assign('bed-crash', 'patient-crash');
-    registry.close();
+    credentials = (await registerDevices(dataDir, [{ deviceId: 'bed-crash', patientId: 'patient-crash' }]))[0]!;
   });
 
   afterAll(async () => {
@@ -58,7 +82,7 @@ describe('kill -9 mid-stream and restart', () => {
 
   it('stores, anchors and evaluates every acknowledged reading exactly once', async () => {
     running = await startProcess(env);
-    device = await connectAsync(`mqtt://127.0.0.1:${env['MQTT_PORT']}`, { clientId: 'bed-crash', clean: false, reconnectPeriod: 250 });
+    device = await connectAsync(`mqtt://127.0.0.1:${env['MQTT_PORT']}`, { clientId: 'bed-crash', clean: false, ...DEVICE_RECONNECT, ...credentials });
     device.on('error', () => undefined); // refused reconnects while the process is down are expected
 
     const start = Date.now() - READINGS * 1000;
@@ -121,5 +145,111 @@ describe('kill -9 mid-stream and restart', () => {
     expect(await running.exited).toBe(0);
     expect(running.output()).toContain('stopped cleanly');
     expect(existsSync(join(dataDir, 'anvil.pid'))).toBe(false);
+  });
+});
+
+const FLEET = 25;
+const PER_DEVICE = 120;
+const normal = {
+  heart_rate: { value: 72, unit: '/min' },
+  respiratory_rate: { value: 14, unit: '/min' },
+  spo2: { value: 97, unit: '%' },
+  temperature: { value: 36.8, unit: 'Cel' },
+};
+
+/**
+ * Issue 3 item 5 under load: many devices, each with a persistent session (clean session off, so
+ * mqtt.js keeps every unacknowledged QoS 1 PUBLISH and resends it on reconnection [MQTT-4.4.0-1]),
+ * publish while the process is killed with SIGKILL. After the restart every reading ends up stored
+ * exactly once: the acknowledged ones were durable before their PUBACK, and the devices resent the
+ * others.
+ */
+describe('kill -9 under load from many devices, and restart', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pp-crash-load-'));
+  let env: Record<string, string>;
+  let running: PulseProofProcess | undefined;
+  const devices: MqttClient[] = [];
+  const ids = Array.from({ length: FLEET }, (_, i) => ({ deviceId: `load-crash-${i}`, patientId: `patient-load-${i}` }));
+  let credentials: { username: string; password: string }[];
+
+  beforeAll(async () => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
+    env = { DATA_DIR: dataDir, PORT: String(await freePort()), MQTT_PORT: String(await freePort()), SIM_PATIENTS: '0', ...NO_RATE_LIMIT };
+    credentials = await registerDevices(dataDir, ids);
+  });
+
+  afterAll(async () => {
+    await Promise.all(devices.map((d) => d.endAsync(true)));
+    if (running && running.child.exitCode === null) {
+      running.child.kill('SIGINT');
+      await running.exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores every reading once: the acknowledged ones survive, the unacknowledged ones are resent', async () => {
+    running = await startProcess(env);
+    const url = `mqtt://127.0.0.1:${env['MQTT_PORT']}`;
+    for (const [i, { deviceId }] of ids.entries()) {
+      const client = await connectAsync(url, { clientId: deviceId, clean: false, ...DEVICE_RECONNECT, ...credentials[i]! });
+      client.on('error', () => undefined); // refused reconnects while the process is down are expected
+      devices.push(client);
+    }
+
+    const start = Date.now();
+    const ackedBeforeKill = new Set<string>();
+    let acked = 0;
+    let killedAt: { acked: number; sent: number } | undefined;
+    let sent = 0;
+    let killed: Promise<unknown> | undefined;
+    const total = FLEET * PER_DEVICE;
+    // Round after round, every device publishes one reading, a few ms apart: a steady stream.
+    const publishes: Promise<void>[] = [];
+    for (let round = 0; round < PER_DEVICE; round++) {
+      for (const [i, client] of devices.entries()) {
+        const deviceId = ids[i]!.deviceId;
+        const seq = 1 + round;
+        const message = { v: 1, deviceId, seq, ts: start + round, measurements: normal };
+        sent += 1;
+        publishes.push(
+          client.publishAsync(mqttTopics.readings(deviceId), JSON.stringify(message), { qos: 1 }).then(() => {
+            acked += 1;
+            if (!killed) ackedBeforeKill.add(`${deviceId}:${seq}`);
+            if (acked === Math.floor(total * 0.4)) {
+              killedAt = { acked, sent };
+              running!.child.kill('SIGKILL');
+              killed = running!.exited;
+            }
+          }),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await eventually('the kill', async () => killed, 60_000);
+    expect(await killed).toBe('SIGKILL');
+    expect(killedAt!.sent).toBeGreaterThan(killedAt!.acked); // readings were in flight when it died
+
+    // Same data, same ports: the devices reconnect on their own and resend what was never acknowledged.
+    running = await startProcess(env);
+    await Promise.all(publishes);
+    expect(acked).toBe(total);
+
+    const http = `http://127.0.0.1:${env['PORT']}`;
+    const stored = new Map<string, number>();
+    for (const { deviceId, patientId } of ids) {
+      const { body } = await getJson(`${http}/api/patients/${patientId}/vitals?from=${start - 1}&to=${Date.now() + 1}&limit=10000`);
+      for (const r of body.readings as { deviceId: string; seq: number }[]) {
+        const key = `${r.deviceId ?? deviceId}:${r.seq}`;
+        stored.set(key, (stored.get(key) ?? 0) + 1);
+      }
+    }
+    // Exactly once: every sent reading stored, none twice.
+    expect(stored.size).toBe(total);
+    expect([...stored.values()].every((n) => n === 1)).toBe(true);
+    // What was acknowledged before the kill is among it (it was durable before its PUBACK).
+    expect([...ackedBeforeKill].filter((key) => !stored.has(key))).toEqual([]);
+
+    running.child.kill('SIGINT');
+    expect(await running.exited).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync, MqttClient } from 'mqtt';
 import { mqttTopics } from '@pulseproof/contracts';
-import { DeviceRegistry } from '@pulseproof/ingest';
+import { DeviceRegistry, IssuedCredentials } from '@pulseproof/ingest';
 import { EmbeddedSystem, runCli, startEmbedded, PulseProofConfig } from 'pulseproof';
 import { eventually, getJson, testConfig } from './support';
 
@@ -17,14 +17,17 @@ describe('embedded pipeline, end to end', () => {
   let config: PulseProofConfig;
   let system: EmbeddedSystem;
   const devices: MqttClient[] = [];
+  const credentials = new Map<string, IssuedCredentials>();
   const start = Date.now() - 60_000;
 
   beforeAll(async () => {
     config = testConfig();
     system = await startEmbedded(config, { logLevels: ['error'] });
+    // Each device is registered with its own credentials, as `npx pulseproof devices register` does.
     const registry = system.app.get(DeviceRegistry);
-    registry.assign('bed-stable', 'patient-stable');
-    registry.assign('bed-septic', 'patient-septic');
+    for (const [deviceId, patientId] of [['bed-stable', 'patient-stable'], ['bed-septic', 'patient-septic']] as const) {
+      credentials.set(deviceId, (await registry.registerDevice({ deviceId, patientId })).credentials!);
+    }
   });
 
   afterAll(async () => {
@@ -34,7 +37,7 @@ describe('embedded pipeline, end to end', () => {
   });
 
   async function device(deviceId: string) {
-    const client = await connectAsync(system.mqttUrl, { clientId: deviceId, clean: false, reconnectPeriod: 0 });
+    const client = await connectAsync(system.mqttUrl, { clientId: deviceId, clean: false, reconnectPeriod: 0, ...credentials.get(deviceId) });
     devices.push(client);
     return {
       publish: (seq: number, ts: number, vitals: Record<string, [number, string]>) =>
@@ -50,6 +53,7 @@ describe('embedded pipeline, end to end', () => {
           { qos: 1 },
         ),
       raw: (payload: string) => client.publishAsync(mqttTopics.readings(deviceId), payload, { qos: 1 }),
+      publishOn: (otherDevice: string, payload: string) => client.publishAsync(mqttTopics.readings(otherDevice), payload, { qos: 1 }),
     };
   }
 
@@ -81,7 +85,8 @@ describe('embedded pipeline, end to end', () => {
       const list = Array.isArray(body) ? body : body.alerts;
       return list.some((a: { patientId: string }) => a.patientId === 'patient-septic') ? list : undefined;
     });
-    expect(alerts.filter((a: { patientId: string }) => a.patientId === 'patient-septic')).toHaveLength(1);
+    // one NEWS2 alert (the heart-rate rise rule, 72 to 125/min, raises its own beside it)
+    expect(alerts.filter((a: { patientId: string; type: string }) => a.patientId === 'patient-septic' && a.type === 'news2')).toHaveLength(1);
     expect(alerts.some((a: { patientId: string }) => a.patientId === 'patient-stable')).toBe(false);
 
     // Anchored: a receipt verifies against the chain through the auditor CLI's own code path.
@@ -115,6 +120,20 @@ describe('embedded pipeline, end to end', () => {
     expect(status).toBe(200);
     expect(Object.keys(health.components)).toEqual(expect.arrayContaining(['broker', 'bus', 'ingest', 'anchor', 'chain', 'alerts']));
     expect(health.components.ingest.detail.refusedByReason).toEqual({ INGEST_E_NOT_JSON: 1 });
+  });
+
+  it('refuses devices that do not sign in, and a device publishing for another', async () => {
+    const anonymous = await connectAsync(system.mqttUrl, { clientId: 'anonymous-bed', reconnectPeriod: 0 }).catch((e: { code?: number }) => e.code);
+    expect(anonymous).toBe(5); // CONNACK "not authorised" [MQTT-3.2.2.3]
+    const stable = await device('bed-stable');
+    await stable.publishOn('bed-septic', JSON.stringify({ v: 1, deviceId: 'bed-septic', seq: 9_999, ts: start, measurements: { heart_rate: { value: 80, unit: '/min' } } }));
+    const { body: health } = await eventually('the refusal counted', async () => {
+      const response = await getJson(`${system.httpUrl}/api/health`);
+      return response.body.components.ingest.detail.refusedByReason.INGEST_E_NOT_AUTHORISED === 1 ? response : undefined;
+    });
+    expect(health.components.ingest.detail.refusedByReason.INGEST_E_NOT_AUTHORISED).toBe(1);
+    const { status } = await getJson(`${system.httpUrl}/api/readings/bed-septic:9999/receipt`);
+    expect(status).toBe(404);
   });
 
   it('answers bad API requests with a 4xx and a message', async () => {

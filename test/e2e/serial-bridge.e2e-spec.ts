@@ -25,13 +25,16 @@ describe('serial device -> firmware bridge -> PulseProof', () => {
 
   beforeAll(async () => {
     config = testConfig();
-    system = await startEmbedded(config, { logLevels: ['error'] });
-    system.app.get(DeviceRegistry).assign('serial-bed-1', 'patient-serial');
+    system = await startEmbedded(config, { logLevels: ['error', 'warn', 'log'] });
+    // The bridge signs in as its gateway; the serial device behind it has no credentials of its own.
+    const registry = system.app.get(DeviceRegistry);
+    const gateway = await registry.registerPrincipal('gateway', 'gw-ward-1');
+    await registry.registerDevice({ deviceId: 'serial-bed-1', patientId: 'patient-serial', gatewayId: 'gw-ward-1', credentials: false });
     pty = await startPtyPair(ptyDir, 'bed');
     bridge = new FirmwareBridge(
       parseBridgeConfig(
         {
-          broker: { url: system.mqttUrl, clientId: 'gw-ward-1' },
+          broker: { url: system.mqttUrl, clientId: 'gw-ward-1', ...gateway },
           bufferDir: join(ptyDir, 'buffer'),
           ports: [{ path: pty.bridgePath, baudRate: 115200, devices: ['serial-bed-1'] }],
         },
@@ -72,6 +75,8 @@ describe('serial device -> firmware bridge -> PulseProof', () => {
       return body.readings.length >= sent.length ? body.readings : undefined;
     });
     expect(readings.map((r: { seq: number }) => r.seq)).toEqual(sent);
+    // Stored first, then acknowledged: the bridge counts a reading as published on its PUBACK.
+    await eventually('every reading acknowledged to the bridge', async () => (bridge.stats().published >= sent.length ? true : undefined));
     expect(bridge.stats()).toMatchObject({ framesOk: sent.length, published: sent.length, corruptByCode: { BRIDGE_E_CRC: 3 } });
   });
 });

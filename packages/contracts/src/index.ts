@@ -4,3 +4,5 @@ export * from './topics';
 export * from './messages';
 export * from './health';
 export * from './mqtt-messaging';
+export * from './units';
+export * from './roads';

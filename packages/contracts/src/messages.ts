@@ -16,22 +16,45 @@ export interface DeadLetter {
 }
 
 export type AlertPriority = 'high' | 'medium' | 'low';
+/** Whether the alert's condition still holds. */
 export type AlertState = 'active' | 'cleared';
+/** physiological: the patient (NEWS2, thresholds, trends); technical: the equipment (no data, sensor off, battery). */
+export type AlertKind = 'physiological' | 'technical';
+/**
+ * The four alarm states of IEEE 11073-10101 / IEC 60601-1-8 latching alarms, named as ThingsBoard
+ * names them (ACTIVE_UNACK ...): the condition (`state`) crossed with whether a person acknowledged it.
+ * A cleared but unacknowledged alert stays on the consoles until someone acknowledges it.
+ */
+export type AlertStatus = 'active-unacknowledged' | 'active-acknowledged' | 'cleared-unacknowledged' | 'cleared-acknowledged';
+/** What this event reports: every change of an alert is one event, in order per patient. */
+export type AlertChange = 'raised' | 'updated' | 'escalated' | 'acknowledged' | 'cleared';
 
-/** An alert as raised, updated or cleared. One active alert per (patient, type). */
+/** An alert as raised, updated, escalated, acknowledged or cleared. One active alert per (patient, type). */
 export interface AlertEvent {
   readonly alertId: string;
   readonly patientId: string;
+  /** `news2`, a rule id (`spo2-low`, `hr-rise`) or a technical alarm (`no-data`, `sensor-off`, `implausible`, `low-battery`) */
   readonly type: string;
   readonly priority: AlertPriority;
   readonly state: AlertState;
   /** one line a clinician reads, e.g. "NEWS2 7 (RR 3, SpO2 2, HR 2)" */
   readonly summary: string;
+  /** the NEWS2 aggregate for `news2` alerts, the measured value for a rule */
   readonly score?: number;
-  /** the reading that raised, escalated or cleared it */
+  /** the reading (or observation, status event, user action) that raised, changed or cleared it */
   readonly readingId: string;
   readonly raisedAt: number;
   readonly updatedAt: number;
+  // Added with issue 5; optional so that events written before it still parse.
+  readonly kind?: AlertKind;
+  readonly status?: AlertStatus;
+  readonly change?: AlertChange;
+  readonly acknowledgedBy?: string;
+  readonly acknowledgedAt?: number;
+  /** 0 when raised; +1 at each escalation step that found it unacknowledged */
+  readonly escalationLevel?: number;
+  /** technical alarms: the devices concerned */
+  readonly deviceIds?: readonly string[];
 }
 
 /** A batch of readings whose Merkle root went on chain. */

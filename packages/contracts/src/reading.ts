@@ -81,6 +81,11 @@ export interface Reading {
   readonly measurements: Measurements;
   /** 32 random bytes, 0x-prefixed hex; drawn once, when the reading is first stored */
   readonly salt: string;
+  /**
+   * true when the device measured it longer before it arrived than ingest's lateness allows
+   * (buffered data after an outage); absent otherwise. Not part of the Merkle leaf.
+   */
+  readonly late?: boolean;
 }
 
 /** The one id of a reading across the system and its APIs. */

@@ -11,6 +11,10 @@ describe('GET /api/alerts query', () => {
     expect(parseAlertsQuery({ state: 'cleared', limit: '1000' })).toEqual({ state: 'cleared', limit: 1000 });
   });
 
+  it.each(['active-unacknowledged', 'active-acknowledged', 'cleared-unacknowledged', 'cleared-acknowledged'])('takes the status %s as state', (state) => {
+    expect(parseAlertsQuery({ state })).toEqual({ state, limit: 100 });
+  });
+
   it.each([
     [{ state: 'open' }, /state must be one of active, cleared, all/],
     [{ state: ['active', 'all'] }, /state must be one of/],

@@ -1,6 +1,7 @@
-import { AlertState, ID_PATTERN } from '@pulseproof/contracts';
+import { ID_PATTERN } from '@pulseproof/contracts';
 import { badQuery } from './errors';
-import { AlertQuery } from './patient-state.store';
+import { ALERT_STATUSES } from './lifecycle/alert.model';
+import { AlertQuery } from './lifecycle/alert.store';
 
 export const DEFAULT_ALERTS_LIMIT = 100;
 export const MAX_ALERTS_LIMIT = 1000;
@@ -12,9 +13,9 @@ export interface AlertsQueryParams {
   readonly limit?: unknown;
 }
 
-const STATES: readonly (AlertState | 'all')[] = ['active', 'cleared', 'all'];
+const STATES: readonly AlertQuery['state'][] = ['active', 'cleared', 'all', ...ALERT_STATUSES];
 
-/** Validates `?state=active|cleared|all` (default active), `?patientId=`, `?limit=1..1000` (default 100). */
+/** Validates `?state=active|cleared|all|active-unacknowledged|...` (default active), `?patientId=`, `?limit=1..1000` (default 100). */
 export function parseAlertsQuery(params: AlertsQueryParams): AlertQuery {
   const state = params.state ?? 'active';
   if (typeof state !== 'string' || !(STATES as readonly string[]).includes(state)) {
@@ -35,5 +36,5 @@ export function parseAlertsQuery(params: AlertsQueryParams): AlertQuery {
     }
     limit = Number(text);
   }
-  return { state: state as AlertState | 'all', ...(patientId === undefined ? {} : { patientId }), limit };
+  return { state: state as AlertQuery['state'], ...(patientId === undefined ? {} : { patientId }), limit };
 }

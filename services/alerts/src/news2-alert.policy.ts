@@ -2,9 +2,9 @@ import { AlertPriority } from '@pulseproof/contracts';
 import { News2Parameter, News2Result } from './news2';
 
 /**
- * When a NEWS2 score raises, updates or clears the patient's `news2` alert. Pure: the service
- * applies the decision to the store. Escalation rules, hysteresis and delivery come with a later
- * issue; this is the seam they replace.
+ * When a NEWS2 score raises, updates or clears the patient's `news2` alert. Pure: AlertLifecycle
+ * applies the decision; the clearing hold (hysteresis) is rules/news2.evaluator.ts's, escalation
+ * lifecycle/escalation.scheduler.ts's.
  */
 export const NEWS2_ALERT_TYPE = 'news2';
 
@@ -66,8 +66,8 @@ export function decideNews2Alert(active: ActiveNews2Alert | undefined, score: Ne
   const measured = score.parameters.map((p) => p.parameter);
   if (news2Triggers(score)) {
     if (!active) return { kind: 'raise', priority: news2Priority(score), summary, score: score.total, evidence: measured };
-    // Priority only goes up while the alert is active: stepping it down is de-escalation, which
-    // belongs with hysteresis (later issue), not with one reading that happens to score lower.
+    // Priority only goes up while the alert is active: one reading that happens to score lower is
+    // no reason to page less; the alert clears (after its hold) when the patient recovers.
     const next = news2Priority(score);
     const priority = PRIORITY_RANK[next] > PRIORITY_RANK[active.priority] ? next : active.priority;
     if (priority === active.priority && summary === active.summary && score.total === active.score) return { kind: 'none' };

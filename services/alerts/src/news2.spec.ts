@@ -1,5 +1,5 @@
 import { Measurements } from '@pulseproof/contracts';
-import { News2Parameter, News2Points, scoreNews2, toChartUnits } from './news2';
+import { News2Parameter, News2Points, news2ResponseBand, scoreNews2, toChartUnits } from './news2';
 
 /** A complete set of vitals that scores 0 on every Chart 1 row (scale 1, on air). */
 const NORMAL: Measurements = {
@@ -176,6 +176,24 @@ describe('NEWS2 SpO2 scale 2', () => {
   });
 });
 
+describe('Chart 4 response bands, both sides of every threshold', () => {
+  it.each([
+    [0, false, 'none'],
+    [1, false, 'low'],
+    [4, false, 'low'],
+    [3, true, 'low-medium'], // red score: 3 in a single parameter
+    [4, true, 'low-medium'],
+    [5, false, 'medium'],
+    [5, true, 'medium'], // an aggregate of 5 outranks the red score
+    [6, true, 'medium'],
+    [7, false, 'high'],
+    [7, true, 'high'],
+    [20, true, 'high'],
+  ] as const)('aggregate %p, single 3 %p: %s', (total, anySingleThree, band) => {
+    expect(news2ResponseBand(total, anySingleThree)).toBe(band);
+  });
+});
+
 describe('NEWS2 aggregate and Chart 4 response bands', () => {
   const cases: [string, Measurements, number, boolean, string][] = [
     ['all normal', NORMAL, 0, false, 'none'],
@@ -232,6 +250,18 @@ describe('NEWS2 with missing parameters', () => {
     ]);
     expect(result.parameters).toEqual([]);
     expect(result.total).toBe(0);
+    expect(result.responseBand).toBe('incomplete');
+  });
+
+  it.each([
+    ['a partial 0', { heart_rate: 70, spo2: 97 }, 0, 'incomplete'],
+    ['a partial 1–4', { heart_rate: 95, spo2: 94 }, 2, 'incomplete'],
+    ['a partial red score', { heart_rate: 135 }, 3, 'low-medium'],
+    ['a partial 5–6', { heart_rate: 135, respiratory_rate: 22 }, 5, 'medium'],
+    ['a partial 7+', { heart_rate: 135, respiratory_rate: 26, spo2: 93 }, 8, 'high'],
+  ] as const)('reports %s below the triggers as incomplete, and one that triggers as its (lower-bound) band', (_name, vitals, total, band) => {
+    const result = scoreNews2(vitals);
+    expect(result).toMatchObject({ total, complete: false, responseBand: band });
   });
 
   it('scores what is there as a lower bound and lists what is not', () => {

@@ -51,8 +51,12 @@ export interface News2ParameterScore {
   readonly score: News2Points;
 }
 
-/** Chart 4: 'low-medium' is the "red score", 3 in a single parameter with an aggregate below 5. */
-export type News2ResponseBand = 'none' | 'low' | 'low-medium' | 'medium' | 'high';
+/**
+ * Chart 4: 'low-medium' is the "red score", 3 in a single parameter with an aggregate below 5.
+ * 'incomplete': parameters are missing and what was measured stays below every trigger, so the
+ * score can say neither "0" nor "1–4" (the missing rows could add anything): never read as normal.
+ */
+export type News2ResponseBand = 'none' | 'incomplete' | 'low' | 'low-medium' | 'medium' | 'high';
 
 export interface News2Result {
   /** sum of the scored parameters; a lower bound of the true score when `complete` is false */
@@ -64,6 +68,7 @@ export interface News2Result {
   readonly complete: boolean;
   /** a "red score": 3 points in any single parameter */
   readonly anySingleThree: boolean;
+  /** Chart 4's band of `total`; with parameters missing, a lower bound when it triggers, else 'incomplete' */
   readonly responseBand: News2ResponseBand;
 }
 
@@ -178,12 +183,16 @@ export function scoreNews2(vitals: Measurements, options: News2Options = {}): Ne
   }
   const total = parameters.reduce((sum, p) => sum + p.score, 0);
   const anySingleThree = parameters.some((p) => p.score === 3);
+  const complete = missing.length === 0;
+  const band = news2ResponseBand(total, anySingleThree);
   return {
     total,
     parameters,
     missing,
-    complete: missing.length === 0,
+    complete,
     anySingleThree,
-    responseBand: news2ResponseBand(total, anySingleThree),
+    // A partial score that triggers is a sound lower bound (missing rows add ≥ 0); one that does
+    // not trigger proves nothing about the patient.
+    responseBand: !complete && (band === 'none' || band === 'low') ? 'incomplete' : band,
   };
 }

@@ -1,4 +1,7 @@
-/** The alerts service's tables (alerts.sqlite). Additive only: `IF NOT EXISTS` everywhere. */
+/**
+ * The alerts service's tables (alerts.sqlite). Additive only: `IF NOT EXISTS` everywhere, and
+ * columns added later are listed in ALERTS_ADDED_COLUMNS (ALTER TABLE on files made before them).
+ */
 export const ALERTS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS patients (
     patient_id TEXT PRIMARY KEY,
@@ -49,4 +52,66 @@ export const ALERTS_SCHEMA = `
     key TEXT NOT NULL,
     value TEXT NOT NULL
   );
+  -- Every change of every alert, in order (GET /api/alerts/:id).
+  CREATE TABLE IF NOT EXISTS alert_history (
+    alert_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    change TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    escalation_level INTEGER NOT NULL,
+    summary TEXT NOT NULL,
+    score REAL,
+    by TEXT NOT NULL,
+    PRIMARY KEY (alert_id, seq)
+  );
+  -- Per patient and rule: what a rule remembers between readings (hold-off start, trend window...).
+  CREATE TABLE IF NOT EXISTS rule_state (
+    patient_id TEXT NOT NULL,
+    rule_key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (patient_id, rule_key)
+  );
+  -- Per patient rule configuration (PUT /api/patients/:id/rules); absent = the defaults.
+  CREATE TABLE IF NOT EXISTS patient_rules (
+    patient_id TEXT PRIMARY KEY,
+    rules TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  -- Staff observations, kept whole (history); the current values also go to latest_vitals.
+  CREATE TABLE IF NOT EXISTS observations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    patient_id TEXT NOT NULL,
+    observed_at INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    observed_by TEXT NOT NULL,
+    consciousness INTEGER,
+    supplemental_oxygen INTEGER,
+    spo2_scale INTEGER,
+    UNIQUE (patient_id, observed_at, observed_by)
+  );
+  -- The patient each device last reported for, so that a dead letter (which names only the device)
+  -- reaches the right patient's technical alarm.
+  CREATE TABLE IF NOT EXISTS device_patients (
+    device_id TEXT PRIMARY KEY,
+    patient_id TEXT NOT NULL,
+    last_received_at INTEGER NOT NULL
+  );
+`;
+
+/** Columns added to tables of the first schema: [table, column, definition]. */
+export const ALERTS_ADDED_COLUMNS: readonly [string, string, string][] = [
+  ['alerts', 'kind', "TEXT NOT NULL DEFAULT 'physiological'"],
+  ['alerts', 'device_ids', "TEXT NOT NULL DEFAULT '[]'"],
+  ['alerts', 'acknowledged_by', 'TEXT'],
+  ['alerts', 'acknowledged_at', 'INTEGER'],
+  ['alerts', 'escalation_level', 'INTEGER NOT NULL DEFAULT 0'],
+  ['alerts', 'next_escalation_at', 'INTEGER'],
+];
+
+/** Indexes over added columns: run after ALERTS_ADDED_COLUMNS. */
+export const ALERTS_SCHEMA_INDEXES = `
+  CREATE INDEX IF NOT EXISTS alerts_escalation_due ON alerts (next_escalation_at) WHERE next_escalation_at IS NOT NULL;
 `;

@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AlertRecord, LatestVital, PatientStateStore } from './patient-state.store';
+import { AlertRecord } from './lifecycle/alert.model';
+import { LatestVital, PatientStateStore } from './patient-state.store';
 
 const T0 = 1_795_000_000_000;
 
@@ -14,17 +16,23 @@ function alert(overrides: Partial<AlertRecord>): AlertRecord {
     alertId: 'news2:p-1:bed-1:1',
     patientId: 'p-1',
     type: 'news2',
+    kind: 'physiological',
     priority: 'medium',
     state: 'active',
     summary: 'NEWS2 5',
     score: 5,
     evidence: ['heart_rate'],
+    deviceIds: [],
     raisedBy: 'bed-1:1',
     updatedBy: 'bed-1:1',
     clearedBy: null,
     raisedAt: T0,
     updatedAt: T0,
     clearedAt: null,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    escalationLevel: 0,
+    nextEscalationAt: null,
     ...overrides,
   };
 }
@@ -60,23 +68,74 @@ describe('PatientStateStore', () => {
   });
 
   it('refuses a second active alert for the same patient and type in SQL', () => {
-    store.saveAlert(alert({}));
-    expect(() => store.saveAlert(alert({ alertId: 'news2:p-1:bed-1:2', raisedBy: 'bed-1:2' }))).toThrow(/UNIQUE constraint failed/);
-    store.saveAlert(alert({ alertId: 'other:p-1:bed-1:2', type: 'other' })); // another type is fine
-    store.saveAlert(alert({ alertId: 'news2:p-2:bed-2:1', patientId: 'p-2' })); // another patient is fine
-    store.saveAlert(alert({ state: 'cleared', clearedBy: 'bed-1:3', clearedAt: T0 + 3 }));
-    store.saveAlert(alert({ alertId: 'news2:p-1:bed-1:4', raisedBy: 'bed-1:4', raisedAt: T0 + 4 })); // once cleared, a new one may start
-    expect(store.listAlerts({ state: 'all', patientId: 'p-1', limit: 10 }).map((a) => [a.alertId, a.state])).toEqual([
+    store.alerts.saveAlert(alert({}));
+    expect(() => store.alerts.saveAlert(alert({ alertId: 'news2:p-1:bed-1:2', raisedBy: 'bed-1:2' }))).toThrow(/UNIQUE constraint failed/);
+    store.alerts.saveAlert(alert({ alertId: 'other:p-1:bed-1:2', type: 'other' })); // another type is fine
+    store.alerts.saveAlert(alert({ alertId: 'news2:p-2:bed-2:1', patientId: 'p-2' })); // another patient is fine
+    store.alerts.saveAlert(alert({ state: 'cleared', clearedBy: 'bed-1:3', clearedAt: T0 + 3 }));
+    store.alerts.saveAlert(alert({ alertId: 'news2:p-1:bed-1:4', raisedBy: 'bed-1:4', raisedAt: T0 + 4 })); // once cleared, a new one may start
+    expect(store.alerts.listAlerts({ state: 'all', patientId: 'p-1', limit: 10 }).map((a) => [a.alertId, a.state])).toEqual([
       ['news2:p-1:bed-1:4', 'active'],
       ['other:p-1:bed-1:2', 'active'],
       ['news2:p-1:bed-1:1', 'cleared'],
     ]);
-    expect(store.listAlerts({ state: 'active', limit: 1 })).toHaveLength(1);
-    expect(store.countActiveAlerts()).toBe(3);
+    expect(store.alerts.listAlerts({ state: 'active', limit: 1 })).toHaveLength(1);
+    expect(store.alerts.countActiveAlerts()).toBe(3);
+  });
+
+  it('never makes a cleared alert active again, and keeps an acknowledgement whatever is saved after it', () => {
+    store.alerts.saveAlert(alert({}));
+    expect(store.alerts.acknowledge('news2:p-1:bed-1:1', 'nurse-1', T0 + 1)).toBe(true);
+    expect(store.alerts.acknowledge('news2:p-1:bed-1:1', 'nurse-2', T0 + 2)).toBe(false); // the first one stands
+    store.alerts.saveAlert(alert({ state: 'cleared', clearedBy: 'bed-1:3', clearedAt: T0 + 3, nextEscalationAt: T0 + 9 }));
+    store.alerts.saveAlert(alert({ priority: 'high', summary: 'stale write' })); // computed from an older read
+    expect(store.alerts.alert('news2:p-1:bed-1:1')).toMatchObject({
+      state: 'cleared',
+      summary: 'NEWS2 5',
+      acknowledgedBy: 'nurse-1',
+      acknowledgedAt: T0 + 1,
+      nextEscalationAt: null,
+    });
+  });
+
+  it('keeps every change of an alert in order', () => {
+    store.alerts.saveAlert(alert({}));
+    store.alerts.appendHistory('news2:p-1:bed-1:1', 'raised', 'bed-1:1', T0);
+    store.alerts.acknowledge('news2:p-1:bed-1:1', 'nurse-1', T0 + 1);
+    store.alerts.appendHistory('news2:p-1:bed-1:1', 'acknowledged', 'nurse-1', T0 + 1);
+    expect(store.alerts.history('news2:p-1:bed-1:1').map((h) => [h.seq, h.change, h.status, h.by])).toEqual([
+      [1, 'raised', 'active-unacknowledged', 'bed-1:1'],
+      [2, 'acknowledged', 'active-acknowledged', 'nurse-1'],
+    ]);
+  });
+
+  it('opens a file made with the first schema, adding the new columns with their defaults', () => {
+    store.close();
+    const file = join(dir, 'old', 'alerts.sqlite');
+    mkdirSync(join(dir, 'old'));
+    const old = new Database(file);
+    old.exec(`CREATE TABLE alerts (id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, type TEXT NOT NULL, priority TEXT NOT NULL,
+      state TEXT NOT NULL, summary TEXT NOT NULL, score INTEGER, evidence TEXT NOT NULL DEFAULT '[]', raised_by TEXT NOT NULL,
+      updated_by TEXT NOT NULL, cleared_by TEXT, raised_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, cleared_at INTEGER)`);
+    old.prepare(`INSERT INTO alerts VALUES ('a', 'p-1', 'news2', 'high', 'active', 'NEWS2 7', 7, '[]', 'bed-1:1', 'bed-1:1', NULL, ${T0}, ${T0}, NULL)`).run();
+    old.close();
+    store = PatientStateStore.open(join(dir, 'old'));
+    expect(store.alerts.alert('a')).toMatchObject({ kind: 'physiological', deviceIds: [], acknowledgedBy: null, escalationLevel: 0, nextEscalationAt: null });
+  });
+
+  it('keeps rule memory in step with SQLite when a transaction rolls back', () => {
+    store.rules.setState('p-1', 'threshold:spo2-low', { lastAt: 1 });
+    expect(() =>
+      store.transaction(() => {
+        store.rules.setState('p-1', 'threshold:spo2-low', { lastAt: 2 }, { lastAt: 1 });
+        throw new Error('batch failed');
+      }),
+    ).toThrow('batch failed');
+    expect(store.rules.state('p-1', 'threshold:spo2-low')).toEqual({ lastAt: 1 });
   });
 
   it('refuses a cleared alert without who cleared it and when', () => {
-    expect(() => store.saveAlert(alert({ state: 'cleared' }))).toThrow(/CHECK constraint failed/);
+    expect(() => store.alerts.saveAlert(alert({ state: 'cleared' }))).toThrow(/CHECK constraint failed/);
   });
 
   it('keeps pending events in order until deleted, across a reopen', () => {

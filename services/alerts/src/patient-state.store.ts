@@ -1,10 +1,14 @@
-import { AlertEvent, AlertPriority, AlertState, MeasurementCode } from '@pulseproof/contracts';
+import { AlertEvent, MeasurementCode } from '@pulseproof/contracts';
 import Database from 'better-sqlite3';
 import { openSqlite } from '@pulseproof/bus';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AlertStore } from './lifecycle/alert.store';
 import { Spo2Scale } from './news2';
-import { ALERTS_SCHEMA } from './patient-state.schema';
+import { ObservationStore } from './observations/observation.store';
+import { ALERTS_ADDED_COLUMNS, ALERTS_SCHEMA, ALERTS_SCHEMA_INDEXES } from './patient-state.schema';
+import { RuleStore } from './rules/rule.store';
+import { SqlCache } from './sql-cache';
 
 export const ALERTS_DB_FILE = 'alerts.sqlite';
 
@@ -30,53 +34,11 @@ export interface PatientRecord {
   readonly spo2Scale: Spo2Scale;
 }
 
-export interface AlertRecord {
-  readonly alertId: string;
-  readonly patientId: string;
-  readonly type: string;
-  readonly priority: AlertPriority;
-  readonly state: AlertState;
-  readonly summary: string;
-  readonly score: number | null;
-  /** the parameters that were measured while the alert was active; see news2-alert.policy.ts */
-  readonly evidence: readonly string[];
-  readonly raisedBy: string;
-  readonly updatedBy: string;
-  readonly clearedBy: string | null;
-  readonly raisedAt: number;
-  readonly updatedAt: number;
-  readonly clearedAt: number | null;
-}
-
-export interface AlertQuery {
-  readonly state: AlertState | 'all';
-  readonly patientId?: string;
-  readonly limit: number;
-}
-
 export interface PendingEvent {
   readonly id: number;
   readonly key: string;
   readonly event: AlertEvent;
 }
-
-interface AlertRow {
-  id: string;
-  patient_id: string;
-  type: string;
-  priority: AlertPriority;
-  state: AlertState;
-  summary: string;
-  score: number | null;
-  evidence: string;
-  raised_by: string;
-  updated_by: string;
-  cleared_by: string | null;
-  raised_at: number;
-  updated_at: number;
-  cleared_at: number | null;
-}
-
 
 /**
  * The alerts service's state in one SQLite file: each patient's latest vitals, the alerts, the
@@ -85,6 +47,13 @@ interface AlertRow {
  */
 export class PatientStateStore {
   private readonly db: Database.Database;
+  private readonly cache: SqlCache;
+  /** the alerts and their history */
+  readonly alerts: AlertStore;
+  /** per patient rule configuration and rule state */
+  readonly rules: RuleStore;
+  /** staff observations and their history */
+  readonly observations: ObservationStore;
 
   static open(dataDir: string): PatientStateStore {
     mkdirSync(dataDir, { recursive: true });
@@ -94,22 +63,33 @@ export class PatientStateStore {
   constructor(file: string) {
     this.db = openSqlite(file);
     this.db.exec(ALERTS_SCHEMA);
+    this.addMissingColumns();
+    this.db.exec(ALERTS_SCHEMA_INDEXES);
+    this.cache = new SqlCache(this.db);
+    this.alerts = new AlertStore(this.cache);
+    this.rules = new RuleStore(this.cache);
+    this.observations = new ObservationStore(this.cache);
   }
 
-  private readonly statements = new Map<string, Database.Statement>();
-
-  /** Prepared once per SQL text: every statement here runs once per reading or more. */
-  private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
+  /** A file made before a column existed gets it here, with its default. */
+  private addMissingColumns(): void {
+    for (const [table, column, definition] of ALERTS_ADDED_COLUMNS) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
     }
-    return statement;
+  }
+
+  private sql(text: string): Database.Statement {
+    return this.cache.sql(text);
   }
 
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    try {
+      return this.db.transaction(work)();
+    } catch (error) {
+      this.rules.forget(); // its memory may hold writes that were rolled back
+      throw error;
+    }
   }
 
   close(): void {
@@ -131,8 +111,7 @@ export class PatientStateStore {
   }
 
   touchPatient(patientId: string, measuredAt: number, seenAt: number): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO patients (patient_id, first_seen_at, last_measured_at) VALUES (?, ?, ?)
          ON CONFLICT (patient_id) DO UPDATE SET last_measured_at = MAX(last_measured_at, excluded.last_measured_at)`,
       )
@@ -140,8 +119,7 @@ export class PatientStateStore {
   }
 
   setSpo2Scale(patientId: string, scale: Spo2Scale, seenAt: number): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO patients (patient_id, first_seen_at, last_measured_at, spo2_scale) VALUES (?, ?, 0, ?)
          ON CONFLICT (patient_id) DO UPDATE SET spo2_scale = excluded.spo2_scale`,
       )
@@ -164,8 +142,7 @@ export class PatientStateStore {
    */
   recordVital(vital: LatestVital): boolean {
     return (
-      this.db
-        .prepare(
+      this.sql(
           `INSERT INTO latest_vitals (patient_id, code, value, device_time, device_id, seq, source_id)
            VALUES (@patientId, @code, @value, @deviceTime, @deviceId, @seq, @sourceId)
            ON CONFLICT (patient_id, code) DO UPDATE SET
@@ -196,56 +173,24 @@ export class PatientStateStore {
     }));
   }
 
-  activeAlert(patientId: string, type: string): AlertRecord | undefined {
-    const row = this.sql("SELECT * FROM alerts WHERE patient_id = ? AND type = ? AND state = 'active'").get(patientId, type) as
-      | AlertRow
-      | undefined;
-    return row && toAlert(row);
-  }
-
-  alert(alertId: string): AlertRecord | undefined {
-    const row = this.sql('SELECT * FROM alerts WHERE id = ?').get(alertId) as AlertRow | undefined;
-    return row && toAlert(row);
-  }
-
-  /** Newest raised first. */
-  listAlerts(query: AlertQuery): AlertRecord[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (query.state !== 'all') {
-      where.push('state = ?');
-      params.push(query.state);
-    }
-    if (query.patientId !== undefined) {
-      where.push('patient_id = ?');
-      params.push(query.patientId);
-    }
-    const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY raised_at DESC, rowid DESC LIMIT ?`;
-    return (this.sql(sql).all(...params, query.limit) as AlertRow[]).map(toAlert);
-  }
-
-  countActiveAlerts(): number {
-    return (this.sql("SELECT COUNT(*) AS n FROM alerts WHERE state = 'active'").get() as { n: number }).n;
-  }
-
   countPatients(): number {
     return (this.sql('SELECT COUNT(*) AS n FROM patients').get() as { n: number }).n;
   }
 
-  /** Writes the whole record; the partial unique index refuses a second active alert. */
-  saveAlert(alert: AlertRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO alerts (id, patient_id, type, priority, state, summary, score, evidence, raised_by, updated_by,
-                             cleared_by, raised_at, updated_at, cleared_at)
-         VALUES (@alertId, @patientId, @type, @priority, @state, @summary, @score, @evidence, @raisedBy, @updatedBy,
-                 @clearedBy, @raisedAt, @updatedAt, @clearedAt)
-         ON CONFLICT (id) DO UPDATE SET priority = excluded.priority, state = excluded.state, summary = excluded.summary,
-           score = excluded.score, evidence = excluded.evidence, updated_by = excluded.updated_by,
-           cleared_by = excluded.cleared_by, updated_at = excluded.updated_at, cleared_at = excluded.cleared_at`,
-      )
-      .run({ ...alert, evidence: JSON.stringify(alert.evidence) });
+  /** The device reported for this patient; kept for dead letters, which name only the device. */
+  recordDevicePatient(deviceId: string, patientId: string, receivedAt: number): void {
+    this.sql(
+      `INSERT INTO device_patients (device_id, patient_id, last_received_at) VALUES (?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET patient_id = excluded.patient_id, last_received_at = excluded.last_received_at
+       WHERE excluded.last_received_at >= device_patients.last_received_at`,
+    ).run(deviceId, patientId, receivedAt);
+  }
+
+  devicePatient(deviceId: string): { patientId: string; lastReceivedAt: number } | undefined {
+    const row = this.sql('SELECT patient_id, last_received_at FROM device_patients WHERE device_id = ?').get(deviceId) as
+      | { patient_id: string; last_received_at: number }
+      | undefined;
+    return row && { patientId: row.patient_id, lastReceivedAt: row.last_received_at };
   }
 
   enqueueEvent(key: string, event: AlertEvent): void {
@@ -290,23 +235,4 @@ interface VitalRow {
 
 function toPatient(row: PatientRow): PatientRecord {
   return { patientId: row.patient_id, firstSeenAt: row.first_seen_at, lastMeasuredAt: row.last_measured_at, spo2Scale: row.spo2_scale };
-}
-
-function toAlert(row: AlertRow): AlertRecord {
-  return {
-    alertId: row.id,
-    patientId: row.patient_id,
-    type: row.type,
-    priority: row.priority,
-    state: row.state,
-    summary: row.summary,
-    score: row.score,
-    evidence: JSON.parse(row.evidence) as string[],
-    raisedBy: row.raised_by,
-    updatedBy: row.updated_by,
-    clearedBy: row.cleared_by,
-    raisedAt: row.raised_at,
-    updatedAt: row.updated_at,
-    clearedAt: row.cleared_at,
-  };
 }

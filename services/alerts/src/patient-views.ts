@@ -1,10 +1,17 @@
-import { MEASUREMENTS, MeasurementCode } from '@pulseproof/contracts';
+import { AlertStatus, MEASUREMENTS, MeasurementCode } from '@pulseproof/contracts';
+import { AlertHistoryEntry, AlertRecord, alertStatus } from './lifecycle/alert.model';
 import { News2Parameter, News2ParameterScore, News2ResponseBand, Spo2Scale, scoreNews2 } from './news2';
-import { AlertRecord, LatestVital, PatientRecord } from './patient-state.store';
+import { LatestVital, PatientRecord } from './patient-state.store';
 import { currentVitals, isCurrent } from './patient-vitals';
 
-/** An alert as `GET /api/alerts` returns it: the stored alert without the policy's bookkeeping. */
-export type AlertView = Omit<AlertRecord, 'evidence'>;
+/** An alert as `GET /api/alerts` returns it: the stored alert with its status, without the policy's bookkeeping. */
+export type AlertView = Omit<AlertRecord, 'evidence'> & { readonly status: AlertStatus };
+
+/** `GET /api/alerts/:id`: the alert and every change it went through, oldest first. */
+export interface AlertDetailView {
+  readonly alert: AlertView;
+  readonly history: readonly AlertHistoryEntry[];
+}
 
 export interface VitalView {
   readonly value: number;
@@ -36,7 +43,7 @@ export interface PatientView {
 
 export function toAlertView(alert: AlertRecord): AlertView {
   const { evidence: _internal, ...view } = alert;
-  return view;
+  return { ...view, status: alertStatus(alert) };
 }
 
 export function groupByPatient(vitals: readonly LatestVital[]): Map<string, LatestVital[]> {
@@ -78,7 +85,7 @@ export function toPatientView(patient: PatientRecord, vitals: readonly LatestVit
   };
 }
 
-const BAND_RANK: Record<News2ResponseBand, number> = { none: 0, low: 1, 'low-medium': 2, medium: 3, high: 4 };
+const BAND_RANK: Record<News2ResponseBand, number> = { none: 0, incomplete: 1, low: 2, 'low-medium': 3, medium: 4, high: 5 };
 
 /** Highest NEWS2 first; a red score before an equal total without one; then by id, for a stable list. */
 export function byUrgency(a: PatientView, b: PatientView): number {

@@ -24,6 +24,13 @@ export function currentVitals(vitals: readonly LatestVital[], maxAgeMs: number):
   return { measurements: measurements as Measurements, evaluatedAt };
 }
 
+/**
+ * Rows that sensors cannot give (RCP 2017 Chart 1: consciousness, air or oxygen) are entered by
+ * staff and hold until staff change them: a staff value of these never goes stale.
+ */
+export const PERSISTENT_OBSERVATION_CODES: ReadonlySet<string> = new Set(['consciousness', 'supplemental_oxygen']);
+
 export function isCurrent(vital: LatestVital, evaluatedAt: number, maxAgeMs: number): boolean {
+  if (vital.deviceId === undefined && PERSISTENT_OBSERVATION_CODES.has(vital.code)) return true;
   return vital.deviceTime >= evaluatedAt - maxAgeMs;
 }

@@ -36,7 +36,7 @@ describe('IngestService with real SQLite store and bus', () => {
 
   afterEach(async () => {
     await bus.close();
-    store.close();
+    await store.close();
     registry.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -53,7 +53,7 @@ describe('IngestService with real SQLite store and bus', () => {
 
   it('stores a valid reading for its patient with a fresh 32-byte salt and publishes it', async () => {
     await expect(service.handle(message('bed-1', 1), NOW)).resolves.toBe('accepted');
-    const stored = store.get('bed-1', 1)!;
+    const stored = (await store.get('bed-1', 1))!;
     expect(stored).toMatchObject({ patientId: 'patient-1', deviceTime: NOW - 500, measurements: { heart_rate: 80 } });
     expect(stored.salt).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await drain<Reading>(busTopics.readings)).toEqual([stored]);
@@ -62,7 +62,7 @@ describe('IngestService with real SQLite store and bus', () => {
   it('treats a redelivery as the same reading: stored once, republished with the original salt', async () => {
     await service.handle(message('bed-1', 1), NOW);
     await expect(service.handle(message('bed-1', 1), NOW + 10)).resolves.toBe('accepted');
-    expect(store.count()).toBe(1);
+    expect(await store.count()).toBe(1);
     const published = await drain<Reading>(busTopics.readings);
     expect(published).toHaveLength(2);
     expect(published[1]).toEqual(published[0]);
@@ -71,14 +71,14 @@ describe('IngestService with real SQLite store and bus', () => {
   it('refuses a replayed sequence number with different content and keeps the original', async () => {
     await service.handle(message('bed-1', 1, 80), NOW);
     await expect(service.handle(message('bed-1', 1, 150), NOW)).resolves.toBe('refused');
-    expect(store.get('bed-1', 1)!.measurements.heart_rate).toBe(80);
+    expect((await store.get('bed-1', 1))!.measurements.heart_rate).toBe(80);
     const [letter] = await drain<DeadLetter>(busTopics.deadLetters);
     expect(letter).toMatchObject({ reason: 'INGEST_E_SEQUENCE_REPLAYED', deviceId: 'bed-1' });
   });
 
   it('dead-letters an unregistered device with a reason that says what to do, and stores nothing', async () => {
     await expect(service.handle(message('stranger', 1), NOW)).resolves.toBe('refused');
-    expect(store.count()).toBe(0);
+    expect(await store.count()).toBe(0);
     const [letter] = await drain<DeadLetter>(busTopics.deadLetters);
     expect(letter!.reason).toBe('INGEST_E_UNKNOWN_DEVICE');
     expect(letter!.detail).toContain('register device "stranger"');

@@ -1,6 +1,8 @@
 import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
-import { ID_PATTERN, MEASUREMENTS, MeasurementCode } from '@pulseproof/contracts';
+import { MEASUREMENTS, MeasurementCode, readingId } from '@pulseproof/contracts';
 import { ReadingStore } from './adapters/reading-store';
+import { parseHistoryParams, parsePatientId } from './queries/history-params';
+import { parseTimeParam } from './query-params';
 
 const HOUR = 3_600_000;
 const MAX_LIMIT = 10_000;
@@ -11,21 +13,21 @@ export class VitalsController {
 
   /** A patient's readings between `from` and `to` (ISO 8601 or ms since epoch; default the last hour). */
   @Get(':patientId/vitals')
-  vitals(
+  async vitals(
     @Param('patientId') patientId: string,
     @Query('from') fromText?: string,
     @Query('to') toText?: string,
     @Query('limit') limitText?: string,
   ) {
-    if (!ID_PATTERN.test(patientId)) throw new BadRequestException(`patient id "${patientId.slice(0, 64)}" is not a valid id`);
-    const to = parseTime(toText, 'to') ?? Date.now();
-    const from = parseTime(fromText, 'from') ?? to - HOUR;
+    parsePatientId(patientId);
+    const to = parseTimeParam(toText, 'to') ?? Date.now();
+    const from = parseTimeParam(fromText, 'from') ?? to - HOUR;
     if (from > to) throw new BadRequestException('"from" must not be after "to"');
     const limit = limitText === undefined ? 1_000 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new BadRequestException(`"limit" must be a whole number from 1 to ${MAX_LIMIT}`);
     }
-    const readings = this.store.vitals({ patientId, from, to, limit });
+    const readings = await this.store.vitals({ patientId, from, to, limit });
     return {
       patientId,
       from: new Date(from).toISOString(),
@@ -38,14 +40,42 @@ export class VitalsController {
         time: new Date(r.deviceTime).toISOString(),
         receivedAt: new Date(r.receivedAt).toISOString(),
         measurements: r.measurements as Partial<Record<MeasurementCode, number>>,
+        ...(r.late && { late: true }),
       })),
     };
   }
-}
 
-function parseTime(text: string | undefined, name: string): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms)) throw new BadRequestException(`"${name}" must be an ISO 8601 time or milliseconds since the epoch`);
-  return ms;
+  /** One measurement downsampled to min/mean/max/count per bucket of device time. */
+  @Get(':patientId/history')
+  async history(
+    @Param('patientId') patientId: string,
+    @Query() params: { measurement?: string; from?: string; to?: string; bucket?: string },
+  ) {
+    const query = parseHistoryParams(patientId, params);
+    const buckets = await this.store.history(query);
+    return {
+      patientId,
+      measurement: query.measurement,
+      unit: MEASUREMENTS[query.measurement].unit,
+      from: new Date(query.from).toISOString(),
+      to: new Date(query.to).toISOString(),
+      bucketMs: query.bucketMs,
+      buckets: buckets.map((b) => ({ ...b, start: new Date(b.start).toISOString() })),
+    };
+  }
+
+  /** Each measurement's most recent value for the patient, by device time. */
+  @Get(':patientId/latest')
+  async latest(@Param('patientId') patientId: string) {
+    const values = await this.store.latest(parsePatientId(patientId));
+    return {
+      patientId,
+      values: Object.fromEntries(
+        Object.entries(values).map(([code, v]) => [
+          code,
+          { value: v.value, unit: MEASUREMENTS[code as MeasurementCode].unit, time: new Date(v.deviceTime).toISOString(), reading: readingId(v.deviceId, v.seq) },
+        ]),
+      ),
+    };
+  }
 }

@@ -16,6 +16,14 @@ describe('load mode', () => {
     await broker.close();
   });
 
+  it('records publish-to-PUBACK latency for every acknowledged reading when asked', async () => {
+    const report = await runLoad({ brokerUrl: broker.url, devices: 5, rate: 200, durationMs: 500, recordLatency: true });
+    expect(report.latencyMs?.samples).toBe(report.acked);
+    expect(report.latencyMs!.p50).toBeLessThanOrEqual(report.latencyMs!.p99);
+    expect(report.latencyMs!.p99).toBeLessThanOrEqual(report.latencyMs!.max);
+    expect((await runLoad({ brokerUrl: broker.url, devices: 1, rate: 50, durationMs: 200 })).latencyMs).toBeUndefined();
+  });
+
   it('connects a few hundred devices in waves and every reading sent is acknowledged and arrives once', async () => {
     const progress: number[] = [];
     const report = await runLoad({

@@ -37,6 +37,8 @@ export interface LoadOptions {
   readonly progressEveryMs?: number;
   /** aborting ends the run early (Ctrl-C) */
   readonly signal?: AbortSignal;
+  /** record publish-to-PUBACK latency of every reading (the report's `latencyMs`) */
+  readonly recordLatency?: boolean;
 }
 
 export interface LoadStats {
@@ -56,6 +58,23 @@ export interface LoadStats {
 export interface LoadReport extends LoadStats {
   readonly targetRate: number;
   readonly connectMs: number;
+  /** publish to PUBACK, ms, over acknowledged readings (with recordLatency) */
+  readonly latencyMs?: LatencySummary;
+}
+
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly samples: number;
+}
+
+function summarise(samples: number[]): LatencySummary | undefined {
+  if (samples.length === 0) return undefined;
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 100) / 100;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), samples: sorted.length };
 }
 
 export const MAX_IN_FLIGHT_PER_DEVICE = 20;
@@ -76,6 +95,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   if (!Number.isInteger(options.devices) || options.devices < 1) throw badOption(`devices must be a whole number >= 1 (got ${options.devices})`);
   if (!(options.rate > 0)) throw badOption(`rate must be > 0 readings/s (got ${options.rate})`);
   const counters = { sent: 0, acked: 0, errors: 0, connectErrors: 0 };
+  const latencies: number[] = [];
   const connectStart = Date.now();
   const devices = await connectInWaves(options, counters);
   const connectMs = Date.now() - connectStart;
@@ -108,10 +128,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       const payload = JSON.stringify(toDeviceMessage(device.id, device.seq++, now, vitals));
       device.inFlight += 1;
       counters.sent += 1;
+      const sentAt = options.recordLatency ? performance.now() : 0;
       device.client.publish(device.topic, payload, { qos }, (error) => {
         device.inFlight -= 1;
         if (error) counters.errors += 1;
-        else counters.acked += 1;
+        else {
+          counters.acked += 1;
+          if (options.recordLatency) latencies.push(performance.now() - sentAt);
+        }
       });
       return true;
     }
@@ -153,7 +177,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   }
   const final = snapshot(publishMs > 0 ? (counters.acked * 1000) / publishMs : 0);
   await Promise.all(devices.map((d) => new Promise<void>((resolve) => d.client.end(true, () => resolve()))));
-  return { ...final, elapsedMs: publishMs, targetRate: options.rate, connectMs };
+  const latencyMs = summarise(latencies);
+  return { ...final, elapsedMs: publishMs, targetRate: options.rate, connectMs, ...(latencyMs && { latencyMs }) };
 }
 
 async function connectInWaves(options: LoadOptions, counters: { connectErrors: number }): Promise<LoadDevice[]> {

@@ -16,7 +16,10 @@ export interface ReceivedPublish {
 export interface TestBroker {
   readonly url: string;
   readonly port: number;
+  /** readings only (pulseproof/v1/devices/<id>/readings) */
   readonly received: ReceivedPublish[];
+  /** status announcements and last wills (pulseproof/v1/devices/<id>/status) */
+  readonly statuses: ReceivedPublish[];
   /** Stops accepting connections and destroys the open ones. */
   goOffline(): Promise<void>;
   /** Listens again on the same port. */
@@ -27,9 +30,12 @@ export interface TestBroker {
 export async function startTestBroker(options: Pick<AedesOptions, 'authenticate' | 'authorizePublish'> = {}): Promise<TestBroker> {
   const broker = createBroker(options);
   const received: ReceivedPublish[] = [];
+  const statuses: ReceivedPublish[] = [];
   broker.on('publish', (packet, client) => {
-    if (!client) return;
-    received.push({ clientId: client.id, topic: packet.topic, qos: packet.qos, payload: packet.payload.toString('utf8') });
+    const publish = { clientId: client?.id ?? '', topic: packet.topic, qos: packet.qos, payload: packet.payload.toString('utf8') };
+    // A last will is published by the broker itself (no client), on behalf of the device.
+    if (packet.topic.endsWith('/status')) statuses.push(publish);
+    else if (client) received.push(publish);
   });
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -57,6 +63,7 @@ export async function startTestBroker(options: Pick<AedesOptions, 'authenticate'
     url: `mqtt://127.0.0.1:${port}`,
     port,
     received,
+    statuses,
     goOffline,
     goOnline: () => listen(port),
     close: async () => {

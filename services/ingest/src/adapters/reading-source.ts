@@ -1,9 +1,23 @@
+import type { IngestRejectionCode } from '../errors';
+import type { Principal } from '../registry/device-registry';
+
 /** One message as it arrived from a device (or a gateway on its behalf). */
 export interface InboundMessage {
   readonly topic: string;
   readonly payload: Buffer;
   /** the MQTT client id of the sender, when the transport knows it */
   readonly clientId?: string;
+  /** who the sender signed in as, when the transport authenticates (the embedded broker with auth on) */
+  readonly principal?: Principal;
+  /** the transport already refused it (topic rules, rate limit): dead-letter it with this reason */
+  readonly refusal?: InboundRefusal;
+}
+
+/** Refusals decided by the transport before ingest sees the payload. */
+export interface InboundRefusal {
+  readonly code: Extract<IngestRejectionCode, 'INGEST_E_NOT_AUTHORISED' | 'INGEST_E_RATE_LIMITED'>;
+  /** names the principal and the topic; never the payload */
+  readonly detail: string;
 }
 
 /**

@@ -1,0 +1,236 @@
+// Ingest benchmark (issue 3, item 8): readings/s stored at QoS 1 from many simulated devices through
+// the built app (acknowledged = stored: the PUBACK follows the durable write), publish-to-stored
+// latency, and in the same run, with the same load generator, the baselines it sits on: raw SQLite
+// inserts into the same schema, raw aedes forwarding, and the generator's own capacity.
+// The app, the generator and the aedes baseline each run in their own child process.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import Database from 'better-sqlite3';
+import ingest from '@pulseproof/ingest';
+
+const { SqliteDeviceRegistry, SqliteReadingStore } = ingest;
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const CHILD = join(HERE, 'ingest-child.mjs');
+const MAIN = join(ROOT, 'app/dist/main.js');
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const latency = (report) => (report.latencyMs ? `${report.latencyMs.p50} / ${report.latencyMs.p99}` : 'n/a');
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs a child to completion and returns its JSON lines. */
+function runChild(args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${args.join(' ')} exited with ${code}:\n${err}`));
+      resolve(out.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)));
+    });
+  });
+}
+
+/** Starts a long-running child and resolves once `ready(output)` returns a value. */
+async function startChild(args, env, ready, timeoutMs = 60_000) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = ready(output);
+    if (value !== undefined) return { child, value, exited, output: () => output };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${args.join(' ')} did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function sampleRow(i) {
+  return {
+    device_id: `bench-${String(i % 500).padStart(5, '0')}`,
+    seq: 1_000_000 + i,
+    patient_id: `patient-${i % 500}`,
+    device_time: 1_795_000_000_000 + i,
+    received_at: 1_795_000_000_050 + i,
+    measurements: JSON.stringify({ heart_rate: 60 + (i % 40), respiratory_rate: 12 + (i % 9), spo2: 90 + (i % 10), systolic_bp: 110 + (i % 30), temperature: 36.5 }),
+    salt: `0x${randomBytes(32).toString('hex')}`,
+  };
+}
+
+/**
+ * Raw better-sqlite3 inserts into the readings table as the store creates it (same schema and
+ * indexes, WAL, synchronous=NORMAL): one transaction per row (a PUBACK per commit), and 1,000 rows
+ * per transaction (the group-commit ceiling).
+ */
+async function rawSqlite(rows) {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-bench-sqlite-'));
+  try {
+    const results = {};
+    for (const [name, perTx] of [['perRow', 1], ['batched1000', 1000]]) {
+      const file = join(dir, `${name}.sqlite`);
+      await new SqliteReadingStore(file).close(); // creates the schema, exactly as ingest does
+      const db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const insert = db.prepare(
+        'INSERT INTO readings (device_id, seq, patient_id, device_time, received_at, measurements, salt) VALUES (@device_id, @seq, @patient_id, @device_time, @received_at, @measurements, @salt)',
+      );
+      const data = Array.from({ length: rows }, (_, i) => sampleRow(i));
+      const many = db.transaction((batch) => batch.forEach((row) => insert.run(row)));
+      const start = performance.now();
+      for (let i = 0; i < rows; i += perTx) many(data.slice(i, i + perTx));
+      results[name] = { rows, perSecond: (rows * 1000) / (performance.now() - start) };
+      db.close();
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Bare aedes in a child with one QoS 1 subscriber; the generator in another child publishes to it. */
+async function rawAedes(load) {
+  const broker = await startChild([CHILD, 'aedes'], {}, (out) => {
+    const line = out.split('\n').find((l) => l.startsWith('{"url"'));
+    return line ? JSON.parse(line).url : undefined;
+  });
+  try {
+    const [report] = await runChild([CHILD, 'load', JSON.stringify({ ...load, brokerUrl: broker.value, idPrefix: 'aedes' })]);
+    broker.child.kill('SIGTERM');
+    await broker.exited;
+    const counted = JSON.parse(broker.output().trim().split('\n').pop());
+    return { generator: report, forwarded: counted.forwarded, forwardedPerSecond: counted.seconds > 0 ? counted.forwarded / counted.seconds : 0 };
+  } finally {
+    if (broker.child.exitCode === null) broker.child.kill('SIGKILL');
+  }
+}
+
+/** Waits until ingest's accepted count has not moved for 1.5 s (at most 2 minutes). */
+async function drained(httpPort) {
+  const accepted = async () => (await (await fetch(`http://127.0.0.1:${httpPort}/api/health`)).json()).components?.ingest?.detail?.accepted;
+  let last = await accepted();
+  let stableSince = Date.now();
+  const deadline = Date.now() + 120_000;
+  while (Date.now() - stableSince < 1_500 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await accepted();
+    if (now !== last) {
+      last = now;
+      stableSince = Date.now();
+    }
+  }
+}
+
+/**
+ * The built app (SIM_PATIENTS=0, MQTT auth required) with a gateway identity for the load devices,
+ * which are registered behind it; the generator signs in as the gateway.
+ */
+async function throughIngest(load) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pp-bench-ingest-'));
+  const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, verbose: () => undefined };
+  const registry = new SqliteDeviceRegistry(join(dataDir, 'devices.sqlite'), { logger: quiet });
+  const gateway = await registry.registerPrincipal('gateway', 'bench-gateway');
+  const width = Math.max(5, String(load.devices).length);
+  for (let i = 1; i <= load.devices; i++) {
+    const deviceId = `bench-${String(i).padStart(width, '0')}`;
+    await registry.registerDevice({ deviceId, patientId: `patient-${deviceId}`, gatewayId: 'bench-gateway', credentials: false, at: 0 });
+  }
+  registry.close();
+
+  const [httpPort, mqttPort] = [await freePort(), await freePort()];
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: String(httpPort),
+    MQTT_PORT: String(mqttPort),
+    SIM_PATIENTS: '0',
+    // BENCH_MQTT_AUTH=off measures without sign-in (a comparison run; the figures default to auth on)
+    MQTT_AUTH: process.env.BENCH_MQTT_AUTH ?? 'required',
+    // The per-device limit is policy, not capacity: lifted so the figure is the pipeline's.
+    MQTT_RATE_PER_DEVICE: '1000000',
+    MQTT_RATE_BURST: '1000000',
+  };
+  const app = await startChild([MAIN], env, (out) => (out.includes('Press Ctrl-C to stop.') ? true : undefined), 120_000);
+  try {
+    const target = { brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, idPrefix: 'bench', ...gateway };
+    // Saturated: as fast as PUBACKs come back (at most 20 in flight per device), the sustained rate.
+    const [report] = await runChild([CHILD, 'load', JSON.stringify({ ...load, ...target })]);
+    // The readings still in flight when the generator stopped are being stored: let them drain.
+    await drained(httpPort);
+    // Paced at half that rate: latency without the queue a saturated run builds on purpose.
+    const [paced] = await runChild([CHILD, 'load', JSON.stringify({ ...load, ...target, rate: Math.max(1, Math.floor(report.rate / 2)) })]);
+    const health = await (await fetch(`http://127.0.0.1:${httpPort}/api/health`)).json();
+    app.child.kill('SIGINT');
+    await app.exited;
+    const db = new Database(join(dataDir, 'readings.sqlite'), { readonly: true });
+    const stored = db.prepare('SELECT count(*) AS n FROM readings').get().n;
+    db.close();
+    const detail = health.components?.ingest?.detail ?? {};
+    return { generator: report, paced, stored, accepted: detail.accepted, refused: detail.refused, refusedByReason: detail.refusedByReason };
+  } finally {
+    if (app.child.exitCode === null) app.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function run({ quick }) {
+  const load = quick ? { devices: 50, durationMs: 4_000 } : { devices: 500, durationMs: 20_000 };
+  const sqliteRows = quick ? 20_000 : 200_000;
+  process.stdout.write(`ingest bench${quick ? ' (quick)' : ''}: ${load.devices} devices, QoS 1, ${load.durationMs / 1000} s per run, ${cpus().length} CPUs\n`);
+
+  const capacity = (await runChild([CHILD, 'capacity', JSON.stringify({ devices: load.devices, durationMs: load.durationMs, qos: 1 })]))[0];
+  const sqlite = await rawSqlite(sqliteRows);
+  const aedes = await rawAedes(load);
+  const system = await throughIngest(load);
+
+  const g = system.generator;
+  const rows = [
+    ['generator capacity (null broker, acked/s)', fmt(capacity.rate)],
+    ['raw SQLite insert, 1 row per transaction (rows/s)', fmt(sqlite.perRow.perSecond)],
+    ['raw SQLite insert, 1,000 rows per transaction (rows/s)', fmt(sqlite.batched1000.perSecond)],
+    ['raw aedes: PUBACKed by the broker (msgs/s)', fmt(aedes.generator.rate)],
+    ['raw aedes: forwarded to a QoS 1 subscriber (msgs/s)', fmt(aedes.forwardedPerSecond)],
+    ['PulseProof ingest: stored at QoS 1 (readings/s)', fmt(g.rate)],
+    ['PulseProof ingest: publish-to-stored p50 / p99, saturated (ms)', latency(g)],
+    [`PulseProof ingest: publish-to-stored p50 / p99 at ${fmt(system.paced.targetRate)}/s (ms)`, latency(system.paced)],
+    ['PulseProof ingest: acknowledged / stored / refused', `${fmt(g.acked + system.paced.acked)} / ${fmt(system.stored)} / ${fmt(system.refused ?? 0)}`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
+  const acked = g.acked + system.paced.acked;
+  if (system.stored < acked) process.stdout.write(`  WARNING: fewer readings stored (${system.stored}) than acknowledged (${acked})\n`);
+
+  const result = {
+    suite: 'ingest',
+    at: new Date().toISOString(),
+    quick: Boolean(quick),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    load: { ...load, qos: 1 },
+    generatorCapacity: capacity,
+    rawSqlite: sqlite,
+    rawAedes: aedes,
+    ingest: system,
+  };
+  mkdirSync(join(HERE, 'results'), { recursive: true });
+  const file = join(HERE, 'results', `ingest-${result.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`  written to ${file}\n`);
+  return result;
+}

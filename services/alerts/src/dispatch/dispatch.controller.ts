@@ -1,0 +1,34 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { DispatchQueryParams, parseDispatchQuery } from './dispatch-input';
+import { DispatchService } from './dispatch.service';
+import { DispatchDetailView, DispatchView, UnitView } from './dispatch-views';
+
+@Controller('api')
+export class DispatchController {
+  constructor(private readonly dispatch: DispatchService) {}
+
+  /** `?state=open|closed|all` (default all), `?patientId=`, `?limit=` (default 100); newest first. */
+  @Get('dispatches')
+  list(@Query() query: DispatchQueryParams): DispatchView[] {
+    return this.dispatch.listDispatches(parseDispatchQuery(query));
+  }
+
+  /** One dispatch with its route, every offer to a unit and its history. */
+  @Get('dispatches/:id')
+  get(@Param('id') id: string): DispatchDetailView {
+    return this.dispatch.dispatch(id);
+  }
+
+  /** Cancels an open dispatch; the unit holding it is told over MQTT. 409 when already closed. */
+  @Post('dispatches/:id/cancel')
+  @HttpCode(200)
+  cancel(@Param('id') id: string): Promise<DispatchDetailView> {
+    return this.dispatch.cancel(id);
+  }
+
+  /** Every ambulance unit heard from, with its last reported status and position. */
+  @Get('units')
+  units(): UnitView[] {
+    return this.dispatch.units();
+  }
+}

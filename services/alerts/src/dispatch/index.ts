@@ -1,0 +1,16 @@
+export { DispatchModule } from './dispatch.module';
+export { DispatchService, DISPATCH_CONSUMER_GROUP, DISPATCH_MQTT } from './dispatch.service';
+export { DispatchController } from './dispatch.controller';
+export { PatientLocationController } from './patient-location.controller';
+export { Dispatcher } from './dispatcher';
+export { DispatchStore, DISPATCH_DB_FILE } from './dispatch.store';
+export type { DispatchQuery } from './dispatch.store';
+export { DISPATCH_DEFAULTS, DISPATCH_OPTIONS, resolveDispatchOptions } from './dispatch-config';
+export type { DispatchOptions, ResolvedDispatchOptions } from './dispatch-config';
+export { DISPATCH_ERRORS, DispatchConfigError } from './dispatch-errors';
+export type { DispatchErrorCode } from './dispatch-errors';
+export { DISPATCH_STATUSES } from './dispatch-model';
+export type { DispatchStatus, LocationSource } from './dispatch-model';
+export { parseLocationInput, parseDispatchQuery } from './dispatch-input';
+export type { PatientLocationInput } from './dispatch-input';
+export type { DispatchView, DispatchDetailView, PatientLocationView, UnitView } from './dispatch-views';

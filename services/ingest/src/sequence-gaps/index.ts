@@ -1,0 +1,2 @@
+export * from './sequence-gap-store';
+export * from './sequence-gaps.controller';

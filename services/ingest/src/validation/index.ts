@@ -1,0 +1,4 @@
+export * from './plausibility';
+export * from './schema';
+export * from './structure';
+export * from './timestamps';
