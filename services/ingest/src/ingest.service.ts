@@ -71,11 +71,14 @@ export class IngestService implements HealthReporter {
     if (outcome.kind === 'conflict') {
       return this.refuse(message, new Rejection('INGEST_E_SEQUENCE_REPLAYED', `seq ${decoded.seq} of "${decoded.deviceId}" was stored with other content`), now);
     }
-    // Before the acknowledgement, and for a redelivery too (idempotent): a seq jump opens a gap.
-    await this.gaps?.observe(decoded.deviceId, decoded.seq, now);
-    // A redelivery is published again: the first publish may not have happened before a crash,
-    // and every consumer is idempotent on (device, seq).
-    await this.bus.publish(busTopics.readings, outcome.reading.patientId, outcome.reading);
+    // Both before the acknowledgement, and for a redelivery too; independent of each other, so
+    // they share one wait. A seq jump opens a gap (idempotent). A redelivery is published again:
+    // the first publish may not have happened before a crash, and every consumer is idempotent
+    // on (device, seq).
+    await Promise.all([
+      this.gaps?.observe(decoded.deviceId, decoded.seq, now),
+      this.bus.publish(busTopics.readings, outcome.reading.patientId, outcome.reading),
+    ]);
     if (outcome.kind === 'duplicate') this.counts.duplicates += 1;
     else this.counts.accepted += 1;
     if (outcome.kind === 'inserted' && candidate.late) this.counts.late += 1;

@@ -1,35 +1,37 @@
 import Database from 'better-sqlite3';
 
-interface Pending<T> {
+interface Pending<T, R> {
   readonly item: T;
-  readonly resolve: () => void;
+  readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /**
  * Group commit for a SQLite file written once per device message: writes queued while the event
  * loop is busy share one transaction, committed on the next turn (or when `maxBatch` are waiting).
- * Each caller's promise settles after that commit, so whoever acknowledges the device still does
- * so after durability, at one WAL commit per batch instead of one per message.
+ * Each caller's promise settles after that commit, with what its write returned, so whoever
+ * acknowledges the device still does so after durability, at one WAL commit per batch instead of
+ * one per message. Used by the readings store, the dead-letter store and the sequence-gap store.
  */
-export class SqliteGroupCommit<T> {
-  private pending: Pending<T>[] = [];
+export class SqliteGroupCommit<T, R = void> {
+  private pending: Pending<T, R>[] = [];
   private scheduled = false;
-  private readonly commitBatch: (items: readonly T[]) => void;
+  private committed = 0;
+  private failure: string | undefined;
+  private readonly commitBatch: (items: readonly T[]) => R[];
 
   constructor(
     db: Database.Database,
-    write: (item: T) => void,
+    /** runs inside the batch's transaction: a repeat within one batch sees the earlier write */
+    write: (item: T) => R,
     /** called when a batch rolled back, so in-memory caches can forget what it wrote */
     private readonly onRollback: () => void = () => undefined,
     private readonly maxBatch = 1_000,
   ) {
-    this.commitBatch = db.transaction((items: readonly T[]) => {
-      for (const item of items) write(item);
-    });
+    this.commitBatch = db.transaction((items: readonly T[]) => items.map((item) => write(item)));
   }
 
-  run(item: T): Promise<void> {
+  run(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.maxBatch) this.flush();
@@ -40,19 +42,37 @@ export class SqliteGroupCommit<T> {
     });
   }
 
+  /** writes waiting for their commit */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  get batchesCommitted(): number {
+    return this.committed;
+  }
+
+  /** why the last batch rolled back; cleared by the next commit */
+  get lastError(): string | undefined {
+    return this.failure;
+  }
+
   /** Commits what is waiting now (also before the file is closed). */
   flush(): void {
     this.scheduled = false;
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
+    let results: R[];
     try {
-      this.commitBatch(batch.map((p) => p.item));
+      results = this.commitBatch(batch.map((p) => p.item));
     } catch (error) {
+      this.failure = error instanceof Error ? error.message : String(error);
       this.onRollback();
       for (const p of batch) p.reject(error);
       return;
     }
-    for (const p of batch) p.resolve();
+    this.committed += 1;
+    this.failure = undefined;
+    batch.forEach((p, i) => p.resolve(results[i]!));
   }
 }

@@ -11,6 +11,7 @@ import {
   VitalsQuery,
   sameDeviceContent,
 } from './reading-store';
+import { SqliteGroupCommit } from '../sqlite-group-commit';
 import { SqliteHistory } from './sqlite-history';
 import { LATEST_UPDATE, migrateReadings } from './sqlite-reading-schema';
 
@@ -34,12 +35,6 @@ interface Row {
   late: number;
 }
 
-interface Pending {
-  readonly reading: Reading;
-  readonly resolve: (outcome: InsertOutcome) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 const PRUNE_CHUNK = 10_000;
@@ -55,18 +50,13 @@ export class SqliteReadingStore extends ReadingStore {
   private readonly db: Database.Database;
   private readonly statements;
   private readonly historyOf: SqliteHistory;
-  private readonly maxBatch: number;
+  private readonly commits: SqliteGroupCommit<Reading, InsertOutcome>;
   private readonly retentionDays: number;
-  private pending: Pending[] = [];
-  private scheduled = false;
   private closed = false;
-  private batchesCommitted = 0;
-  private lastError: string | undefined;
   private readonly pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(file: string, options: SqliteReadingStoreOptions = {}) {
     super();
-    this.maxBatch = options.maxBatch ?? 1_000;
     this.retentionDays = options.retentionDays ?? 0;
     this.db = openSqlite(file);
     migrateReadings(this.db);
@@ -92,6 +82,7 @@ export class SqliteReadingStore extends ReadingStore {
       pruneLatest: this.db.prepare<[number]>('DELETE FROM latest_values WHERE device_time < ?'),
     };
     this.historyOf = new SqliteHistory(this.db);
+    this.commits = new SqliteGroupCommit(this.db, (reading: Reading) => this.insertOne(reading), undefined, options.maxBatch ?? 1_000);
     if (this.retentionDays > 0) {
       this.prune();
       this.pruneTimer = setInterval(() => this.prune(), options.pruneEveryMs ?? 3_600_000).unref();
@@ -100,14 +91,7 @@ export class SqliteReadingStore extends ReadingStore {
 
   insert(reading: Reading): Promise<InsertOutcome> {
     if (this.closed) return Promise.reject(new Error('the readings store is closed'));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ reading, resolve, reject });
-      if (this.pending.length >= this.maxBatch) this.commit();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.commit());
-      }
-    });
+    return this.commits.run(reading);
   }
 
   async get(deviceId: string, seq: number): Promise<Reading | undefined> {
@@ -137,9 +121,9 @@ export class SqliteReadingStore extends ReadingStore {
   stats(): StoreStats {
     return {
       backend: 'sqlite',
-      pending: this.pending.length,
-      batchesCommitted: this.batchesCommitted,
-      ...(this.lastError !== undefined && { lastError: this.lastError }),
+      pending: this.commits.waiting,
+      batchesCommitted: this.commits.batchesCommitted,
+      ...(this.commits.lastError !== undefined && { lastError: this.commits.lastError }),
     };
   }
 
@@ -164,28 +148,10 @@ export class SqliteReadingStore extends ReadingStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.commit();
+    this.commits.flush();
     this.closed = true;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.db.close();
-  }
-
-  private commit(): void {
-    this.scheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    let outcomes: InsertOutcome[];
-    try {
-      outcomes = this.db.transaction(() => batch.map((p) => this.insertOne(p.reading)))();
-    } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    this.batchesCommitted += 1;
-    this.lastError = undefined;
-    batch.forEach((p, i) => p.resolve(outcomes[i]!));
   }
 
   /** inside the batch's transaction: a repeat within the same batch sees the first one */
