@@ -3,8 +3,7 @@ import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
 import { ALERTS_CLOCK, systemClock } from './clock';
 import { ALERTS_OPTIONS, AlertsOptions, ResolvedAlertsOptions, resolveAlertsOptions } from './config';
-import { DeadLettersConsumer } from './consumers/dead-letters.consumer';
-import { DeviceStatusConsumer } from './consumers/device-status.consumer';
+import { TechnicalEventsConsumer } from './consumers/technical-events.consumer';
 import { ReadingsConsumer } from './consumers/readings.consumer';
 import { ALERT_DELIVERY_CONTROLLERS, AlertDeliveryModule } from './delivery/alert-delivery.module';
 import { DispatchModule } from './dispatch/dispatch.module';
@@ -28,8 +27,7 @@ const CORE_PROVIDERS: Provider[] = [
   PhysiologicalRules,
   TechnicalAlarms,
   ReadingsConsumer,
-  DeviceStatusConsumer,
-  DeadLettersConsumer,
+  TechnicalEventsConsumer,
   ObservationsService,
   PatientRulesService,
   AlertsService,

@@ -2,9 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Bus, Subscription } from '@pulseproof/bus';
 import { ComponentHealth, HealthReporter, ID_PATTERN, busTopics } from '@pulseproof/contracts';
 import { ALERTS_OPTIONS, ResolvedAlertsOptions } from './config';
-import { DeadLettersConsumer } from './consumers/dead-letters.consumer';
-import { DeviceStatusConsumer } from './consumers/device-status.consumer';
 import { ALERTS_CONSUMER_GROUP, ReadingsConsumer } from './consumers/readings.consumer';
+import { TechnicalEventsConsumer } from './consumers/technical-events.consumer';
 import { AlertsError } from './errors';
 import { AlertLifecycle } from './lifecycle/alert-lifecycle';
 import { AlertQuery } from './lifecycle/alert.store';
@@ -35,8 +34,7 @@ export class AlertsService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly store: PatientStateStore,
     @Inject(ALERTS_OPTIONS) private readonly options: ResolvedAlertsOptions,
     private readonly readings: ReadingsConsumer,
-    private readonly deviceStatus: DeviceStatusConsumer,
-    private readonly deadLetters: DeadLettersConsumer,
+    private readonly technicalEvents: TechnicalEventsConsumer,
     private readonly lifecycle: AlertLifecycle,
     private readonly escalation: EscalationScheduler,
     private readonly publisher: OutboxPublisher,
@@ -51,7 +49,7 @@ export class AlertsService implements OnApplicationBootstrap, OnApplicationShutd
     await this.publisher.publishPending().catch((error: unknown) => this.logger.error(`alert events not published yet: ${String(error)}`));
     // Escalation steps that fell due while the process was down run now.
     this.escalation.start();
-    this.subscriptions = [this.readings.subscribe(), this.deviceStatus.subscribe(), this.deadLetters.subscribe()];
+    this.subscriptions = [this.readings.subscribe(), ...this.technicalEvents.subscribe()];
   }
 
   async onApplicationShutdown(): Promise<void> {
