@@ -4,7 +4,7 @@ import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AnchorChainOptions, AnvilNode, loadKeystoreKey } from '@pulseproof/anchor';
 import { SqliteBus } from '@pulseproof/bus';
-import { busTopics, HealthReporter } from '@pulseproof/contracts';
+import { busTopics, HealthReporter, redactUrl } from '@pulseproof/contracts';
 import { DeviceRegistry, EmbeddedBroker, MqttReadingSource } from '@pulseproof/ingest';
 import { Fleet, planFleet, startFleet } from '@pulseproof/simulators';
 import { AppModule } from './app.module';
@@ -140,9 +140,6 @@ async function listen(app: INestApplication, host: string, port: number): Promis
   }
 }
 
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
 
 function quietLogger(levels: LogLevel[]): QuietBootLogger {
   const logger = new QuietBootLogger();

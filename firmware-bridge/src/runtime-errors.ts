@@ -24,13 +24,4 @@ export class BridgeRuntimeError extends Error {
   }
 }
 
-/** A broker URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}
+export { redactUrl } from '@pulseproof/contracts';

@@ -26,13 +26,4 @@ export function badOption(message: string): SimulatorError {
   return new SimulatorError('SIM_E_BAD_OPTION', message);
 }
 
-/** A broker URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}
+export { redactUrl } from '@pulseproof/contracts';

@@ -6,3 +6,4 @@ export * from './health';
 export * from './mqtt-messaging';
 export * from './units';
 export * from './roads';
+export * from './redact';

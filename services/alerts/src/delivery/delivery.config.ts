@@ -123,15 +123,4 @@ function checkWebhookUrl(url: string): void {
   if (parsed.username !== '' || parsed.password !== '') throw bad('webhook URLs must not contain user:password@ (put a token in the path or query)');
 }
 
-/**
- * A webhook URL as it may be shown or logged: scheme, host and path. User info and the query are
- * dropped, as receivers often put a token there.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
+export { redactUrl } from '@pulseproof/contracts';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { MQTT_TOPIC_ROOT, MqttMessaging, deviceIdFromReadingsTopic, mqttTopics } from '@pulseproof/contracts';
+import { MQTT_TOPIC_ROOT, MqttMessaging, deviceIdFromReadingsTopic, mqttTopics, redactUrl } from '@pulseproof/contracts';
 import mqtt, { IClientOptions, MqttClient } from 'mqtt';
 import { topicMatches } from './mqtt-topic-match';
 import { InboundHandler, ReadingSource } from './reading-source';
@@ -102,7 +102,7 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
     this.readings = client;
     // SUBSCRIBE again on a resumed session replaces the subscription, queued messages kept ([MQTT-3.8.4-3], §4.8.2 for shared ones).
     await client.subscribeAsync(this.readingsFilter, { qos: 1 });
-    this.logger.log(`${this.clientId} takes readings from ${redact(this.options.url)} (${this.readingsFilter}, QoS 1, persistent session)`);
+    this.logger.log(`${this.clientId} takes readings from ${redactUrl(this.options.url)} (${this.readingsFilter}, QoS 1, persistent session)`);
   }
 
   /**
@@ -120,7 +120,7 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
 
   describe() {
     const state = this.readings?.connected ? 'connected' : 'disconnected';
-    return { kind: `external MQTT ${redact(this.options.url)} as ${this.clientId} (${state}, ${this.readingsFilter})`, connectedClients: 0 };
+    return { kind: `external MQTT ${redactUrl(this.options.url)} as ${this.clientId} (${state}, ${this.readingsFilter})`, connectedClients: 0 };
   }
 
   get connected(): boolean {
@@ -163,7 +163,7 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
       ...extra,
     });
     client.on('error', (error) => this.logger.warn(`${extra.clientId}: ${error.message}`));
-    client.on('reconnect', () => this.logger.log(`${extra.clientId}: reconnecting to ${redact(o.url)}`));
+    client.on('reconnect', () => this.logger.log(`${extra.clientId}: reconnecting to ${redactUrl(o.url)}`));
     client.on('disconnect', (packet) => {
       // 0x8E Session taken over (MQTT 5 §3.14.2.1): two processes share one client id, and would
       // take the session from each other forever.
@@ -175,7 +175,7 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
         clearTimeout(timer);
         client.removeListener('connect', ok);
         client.end(true);
-        reject(new Error(`MQTT_URL ${redact(o.url)}: ${error.message} (check MQTT_URL, MQTT_USERNAME and MQTT_PASSWORD)`));
+        reject(new Error(`MQTT_URL ${redactUrl(o.url)}: ${error.message} (check MQTT_URL, MQTT_USERNAME and MQTT_PASSWORD)`));
       };
       const ok = () => {
         clearTimeout(timer);
@@ -207,12 +207,3 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
   }
 }
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}
