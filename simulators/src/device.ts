@@ -69,6 +69,8 @@ export interface DeviceStats {
   readonly connected: boolean;
   /** reconnection attempts after the first connection */
   readonly reconnects: number;
+  /** readings sent again after the client failed them on a dropped connection before any acknowledgement */
+  readonly resent: number;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -91,6 +93,7 @@ export class SimulatedDevice {
   private acked = 0;
   private errors = 0;
   private reconnects = 0;
+  private resent = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastConnectionError: Error | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -200,13 +203,28 @@ export class SimulatedDevice {
     this.sent += 1;
     return new Promise((resolve) => {
       this.awaitingAck.add(resolve);
-      client.publish(mqttTopics.readings(this.deviceId), payload, { qos }, (error) => {
-        if (!this.awaitingAck.delete(resolve)) return; // already settled by stop()
-        if (error) this.errors += 1;
-        else this.acked += 1;
-        this.notifyIfIdle();
-        resolve(!error);
-      });
+      const send = (): void => {
+        client.publish(mqttTopics.readings(this.deviceId), payload, { qos }, (error) => {
+          if (!this.awaitingAck.has(resolve)) return; // already settled by stop()
+          // mqtt.js holds a publish made while it replays its session after a reconnection in a
+          // queue outside its store, and fails it with "Connection closed" when the link drops
+          // again before the replay ends. The reading was never acknowledged, so the device keeps
+          // it and sends it again once the session is back, as real firmware does; only a client
+          // being stopped gives up.
+          if (error && qos > 0 && this.client === client && !client.disconnecting) {
+            this.resent += 1;
+            if (client.connected) setTimeout(send, this.options.reconnectPeriodMs ?? DEFAULT_RECONNECT_PERIOD_MS).unref();
+            else client.once('connect', send);
+            return;
+          }
+          this.awaitingAck.delete(resolve);
+          if (error) this.errors += 1;
+          else this.acked += 1;
+          this.notifyIfIdle();
+          resolve(!error);
+        });
+      };
+      send();
     });
   }
 
@@ -249,6 +267,7 @@ export class SimulatedDevice {
       lastSeq: this.lastSeq,
       connected: this.client?.connected ?? false,
       reconnects: this.reconnects,
+      resent: this.resent,
     };
   }
 
