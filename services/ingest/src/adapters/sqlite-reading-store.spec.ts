@@ -45,7 +45,8 @@ describe('SqliteReadingStore', () => {
   });
 
   it('deletes readings older than the retention by device time, and their latest values', async () => {
-    const now = Date.parse('2026-11-22T10:00:00Z');
+    // the real clock: the constructor prunes against it, so a fixed date would age out of the test
+    const now = Date.now();
     store = new SqliteReadingStore(file);
     await store.insert(reading({ seq: 1, deviceTime: now - 31 * DAY, measurements: { spo2: 90 } }));
     await store.insert(reading({ seq: 2, deviceTime: now - 29 * DAY, measurements: { heart_rate: 70 } }));
