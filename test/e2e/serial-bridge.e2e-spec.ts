@@ -41,7 +41,10 @@ describe('serial device -> firmware bridge -> PulseProof', () => {
         ptyDir,
       ),
     );
-    await bridge.start();
+    bridge.start();
+    // Opening a serial port flushes its input: bytes the device wrote before then are gone, as on
+    // a real line, so the device speaks only once the bridge listens.
+    await eventually('the bridge to open its port', async () => (bridge.stats().portsOpen === 1 ? true : undefined));
   });
 
   afterAll(async () => {
