@@ -1,0 +1,114 @@
+import { Dashboard } from '@grafana/schema';
+import { Dashboard as DashGen, Row, Templates } from 'grafana-dash-gen';
+import { INFLUX_DATASOURCE, READINGS } from '../datasource';
+import { Selection, readingsQuery, tagValues } from '../influxql';
+import { THRESHOLD_AREAS, influx, stat, timeSeries } from '../panels';
+import { toSchemaDashboard } from '../to-schema';
+import { VITALS, Vital, vitalField } from './vitals';
+
+export const PATIENT_DETAIL_UID = 'pulseproof-patient-detail';
+/** the template variable that selects the patient; every query of the dashboard filters on it */
+export const PATIENT_VARIABLE = 'patient';
+const PATIENT = `$${PATIENT_VARIABLE}`;
+
+/** min, mean and max per GROUP BY interval: a downsampled series still shows its extremes */
+function envelope(vital: Vital, prefix = ''): Selection[] {
+  return (['min', 'mean', 'max'] as const).map((fn) => ({ fn, field: vital.code, as: `${prefix}${fn}` }));
+}
+
+function history(vital: Vital, span = 6) {
+  return timeSeries({
+    title: `${vital.label} (min / mean / max per interval)`,
+    span,
+    targets: [influx('A', readingsQuery({ select: envelope(vital), patient: PATIENT, interval: '$__interval', fill: 'none' }))],
+    fieldConfig: { defaults: { ...vitalField(vital), custom: THRESHOLD_AREAS }, overrides: [] },
+  });
+}
+
+function latest(vital: Vital) {
+  return stat({
+    title: vital.label,
+    span: 3,
+    sparkline: true,
+    targets: [influx('A', readingsQuery({ select: [{ fn: 'last', field: vital.code, as: vital.short }], patient: PATIENT, interval: '$__interval', fill: 'none' }))],
+    fieldConfig: { defaults: vitalField(vital), overrides: [] },
+  });
+}
+
+/**
+ * One patient, chosen with the `patient` variable (the `patient_id` tag values in InfluxDB): the
+ * latest value of each vital with its trend, then each measurement's history downsampled by
+ * InfluxDB to the panel's resolution with GROUP BY time($__interval), and the patient's devices.
+ */
+export function patientDetail(): Dashboard {
+  const dashboard = new DashGen({ title: 'PulseProof — patient detail', tags: ['pulseproof', 'clinical'], timezone: 'browser', editable: false });
+  dashboard.addTemplate(
+    new Templates.Query(tagValues(READINGS.tags.patient), { name: PATIENT_VARIABLE, label: 'Patient', datasource: INFLUX_DATASOURCE.uid, includeAll: false, multi: false }),
+  );
+
+  const stats = [VITALS.respiratory_rate, VITALS.spo2, VITALS.supplemental_oxygen, VITALS.systolic_bp, VITALS.heart_rate, VITALS.consciousness, VITALS.temperature, VITALS.diastolic_bp];
+  dashboard.addRow(new Row({ title: 'Latest (coloured by NEWS2 points)', height: '150px', panels: stats.map(latest) }));
+
+  const bloodPressure = timeSeries({
+    title: 'Blood pressure (min / mean / max per interval)',
+    span: 6,
+    targets: [
+      influx('A', readingsQuery({ select: envelope(VITALS.systolic_bp, 'systolic '), patient: PATIENT, interval: '$__interval', fill: 'none' })),
+      influx('B', readingsQuery({ select: envelope(VITALS.diastolic_bp, 'diastolic '), patient: PATIENT, interval: '$__interval', fill: 'none' })),
+    ],
+    // NEWS2 scores systolic pressure only: its bands colour the background.
+    fieldConfig: { defaults: { ...vitalField(VITALS.systolic_bp), custom: THRESHOLD_AREAS }, overrides: [] },
+  });
+  dashboard.addRow(
+    new Row({
+      title: 'History',
+      height: '300px',
+      panels: [
+        history(VITALS.heart_rate),
+        history(VITALS.spo2),
+        history(VITALS.respiratory_rate),
+        bloodPressure,
+        history(VITALS.temperature),
+        history(VITALS.consciousness),
+      ],
+    }),
+  );
+
+  dashboard.addRow(
+    new Row({
+      title: 'Devices of this patient',
+      height: '260px',
+      panels: [
+        timeSeries({
+          title: 'Readings stored per second, per device',
+          span: 6,
+          legendCalcs: ['mean', 'lastNotNull'],
+          targets: [
+            influx('A', readingsQuery({ select: [{ fn: 'count', field: 'seq', as: 'readings/s', perSecond: true }], patient: PATIENT, interval: '$__interval', groupBy: [READINGS.tags.device], fill: '0' }), {
+              alias: '$tag_device_id',
+            }),
+          ],
+          fieldConfig: { defaults: { unit: 'suffix: /s', min: 0 }, overrides: [] },
+        }),
+        timeSeries({
+          title: 'Device battery',
+          span: 6,
+          legendCalcs: ['lastNotNull'],
+          targets: [
+            influx('A', readingsQuery({ select: [{ fn: 'last', field: 'battery', as: 'battery' }], patient: PATIENT, interval: '$__interval', groupBy: [READINGS.tags.device], fill: 'none' }), {
+              alias: '$tag_device_id',
+            }),
+          ],
+          fieldConfig: { defaults: { ...vitalField(VITALS.battery), min: 0, max: 100 }, overrides: [] },
+        }),
+      ],
+    }),
+  );
+
+  return toSchemaDashboard(dashboard, {
+    uid: PATIENT_DETAIL_UID,
+    description: "One patient's vitals over time, downsampled by InfluxDB (min, mean and max per interval). Generated by packages/grafana (npm run grafana): edit the code, not this dashboard.",
+    refresh: '30s',
+    from: 'now-6h',
+  });
+}
