@@ -60,10 +60,11 @@ async function startAlerts(bus, dataDir, clock) {
   return app;
 }
 
-export async function runAlarmLoad({ quick }) {
-  const stableCount = quick ? 10 : 100;
+export async function runAlarmLoad({ quick, smoke }) {
+  const stableCount = smoke ? 2 : quick ? 10 : 100;
   const perScenario = quick ? 1 : 4;
-  const intervalMs = 60_000;
+  // smoke: a reading every 5 simulated minutes (proves the path, not the time to alert)
+  const intervalMs = smoke ? 300_000 : 60_000;
   const dir = mkdtempSync(join(tmpdir(), 'pulseproof-bench-alarms-'));
   const bus = new SqliteBus({ file: join(dir, 'bus.sqlite'), retryDelayMs: 10 });
   const clock = new ManualClock(T0);

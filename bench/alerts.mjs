@@ -1,9 +1,6 @@
 // Alerts benchmark (issue 5, item 6): device publish to alert raised at 1,000 and 10,000 readings/s
 // offered (alerts-latency.mjs), and alarm load over a simulated day (alerts-alarm-load.mjs).
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { runAlarmLoad } from './alerts-alarm-load.mjs';
 import { runLatency } from './alerts-latency.mjs';
@@ -44,19 +41,15 @@ function printAlarmLoad(a) {
   }
 }
 
-export async function run({ quick }) {
+export async function run({ quick, smoke }) {
   Logger.overrideLogger(false);
   const started = Date.now();
-  console.log(`alerts benchmark (${quick ? 'quick' : 'full'}), node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}`);
-  const latency = await runLatency({ quick });
+  console.log(`alerts benchmark (${smoke ? 'smoke' : quick ? 'quick' : 'full'}), node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}`);
+  const latency = await runLatency({ quick, smoke });
   printLatency(latency);
-  const alarmLoad = await runAlarmLoad({ quick });
+  const alarmLoad = await runAlarmLoad({ quick, smoke });
   printAlarmLoad(alarmLoad);
   console.log(`  (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
 
-  const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `alerts-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ suite: 'alerts', quick, node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, at: new Date().toISOString(), latency, alarmLoad }, null, 2)}\n`);
-  console.log(`  written to ${file}`);
+  return { suite: 'alerts', quick: Boolean(quick), smoke: Boolean(smoke), auth: latency.auth, latency, alarmLoad };
 }

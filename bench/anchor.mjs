@@ -1,7 +1,6 @@
 // Anchor benchmark (issue 4, item 7): tree plus all proofs, offline receipt verification, gas per
 // reading, against raw keccak256 measured in the same run (the floor any tree build sits on).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ContractFactory, JsonRpcProvider, Wallet, keccak256 } from 'ethers';
@@ -51,9 +50,9 @@ function sampleReading(i) {
   };
 }
 
-/** Receipts of one 65,536-leaf batch as NDJSON lines; verified offline: parse, leaf, proof to root. */
-function receiptsOffline(count) {
-  const readings = Array.from({ length: 65_536 }, (_, i) => sampleReading(i));
+/** Receipts of one `batch`-leaf batch as NDJSON lines; verified offline: parse, leaf, proof to root. */
+function receiptsOffline(count, batch = 65_536) {
+  const readings = Array.from({ length: batch }, (_, i) => sampleReading(i));
   const leaves = readings.map(encodeLeaf);
   const tree = buildTree(leaves);
   const proofs = tree.allProofs();
@@ -95,12 +94,12 @@ async function gasPerAnchor() {
   }
 }
 
-export async function run({ quick }) {
+export async function run({ quick, smoke }) {
   Logger.overrideLogger(false); // AnvilNode's start-up line would interleave with the figures
-  const sizes = quick ? [4_096, 65_536] : [65_536, 1_048_576];
-  console.log(`anchor benchmark (${quick ? 'quick' : 'full'}), node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}`);
+  const sizes = smoke ? [1_024] : quick ? [4_096, 65_536] : [65_536, 1_048_576];
+  console.log(`anchor benchmark (${smoke ? 'smoke' : quick ? 'quick' : 'full'}), node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}`);
 
-  const keccakPerSecond = keccakBaseline(quick ? 200_000 : 1_000_000);
+  const keccakPerSecond = keccakBaseline(smoke ? 20_000 : quick ? 200_000 : 1_000_000);
   console.log(`  keccak256 (64-byte input)     ${fmt(keccakPerSecond)} hashes/s  (baseline)`);
 
   const trees = [];
@@ -112,7 +111,7 @@ export async function run({ quick }) {
     console.log(`  tree + all proofs, ${fmt(n).padStart(9)} leaves  ${fmt(t.leavesPerSecond)} leaves/s  (${t.seconds.toFixed(2)} s, ${t.vsKeccak.toFixed(2)} x keccak rate)`);
   }
 
-  const receipts = receiptsOffline(quick ? 5_000 : 20_000);
+  const receipts = receiptsOffline(smoke ? 200 : quick ? 5_000 : 20_000, smoke ? 1_024 : 65_536);
   console.log(`  receipts verified offline     ${fmt(receipts.receiptsPerSecond)} receipts/s  (parse, leaf, proof of a 65,536-leaf batch)`);
 
   const gas = await gasPerAnchor();
@@ -121,12 +120,8 @@ export async function run({ quick }) {
   console.log(`  gas per reading               ${gasPerReading.toFixed(2)} gas  (full batch of 65,536)`);
 
   const result = {
-    suite: 'anchor', quick, at: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length,
+    suite: 'anchor', quick, smoke: Boolean(smoke), at: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length,
     keccakPerSecond, trees, receiptsOffline: receipts, gasPerAnchor: gas, gasPerReading,
   };
-  const dir = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `anchor-${result.at.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`  written to ${file}`);
+  return result;
 }

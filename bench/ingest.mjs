@@ -3,65 +3,17 @@
 // latency, and in the same run, with the same load generator, the baselines it sits on: raw SQLite
 // inserts into the same schema, raw aedes forwarding, and the generator's own capacity.
 // The app, the generator and the aedes baseline each run in their own child process.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import net from 'node:net';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import ingest from '@pulseproof/ingest';
+import { CHILD, MAIN, freePort, runChild, startChild } from './lib/children.mjs';
 
 const { SqliteDeviceRegistry, SqliteReadingStore } = ingest;
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
-const CHILD = join(HERE, 'ingest-child.mjs');
-const MAIN = join(ROOT, 'app/dist/main.js');
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const latency = (report) => (report.latencyMs ? `${report.latencyMs.p50} / ${report.latencyMs.p99}` : 'n/a');
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Runs a child to completion and returns its JSON lines. */
-function runChild(args, env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${args.join(' ')} exited with ${code}:\n${err}`));
-      resolve(out.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)));
-    });
-  });
-}
-
-/** Starts a long-running child and resolves once `ready(output)` returns a value. */
-async function startChild(args, env, ready, timeoutMs = 60_000) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = ready(output);
-    if (value !== undefined) return { child, value, exited, output: () => output };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${args.join(' ')} did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function sampleRow(i) {
   return {
@@ -80,7 +32,7 @@ function sampleRow(i) {
  * indexes, WAL, synchronous=NORMAL): one transaction per row (a PUBACK per commit), and 1,000 rows
  * per transaction (the group-commit ceiling).
  */
-async function rawSqlite(rows) {
+export async function rawSqlite(rows) {
   const dir = mkdtempSync(join(tmpdir(), 'pp-bench-sqlite-'));
   try {
     const results = {};
@@ -190,10 +142,10 @@ async function throughIngest(load) {
   }
 }
 
-export async function run({ quick }) {
-  const load = quick ? { devices: 50, durationMs: 4_000 } : { devices: 500, durationMs: 20_000 };
-  const sqliteRows = quick ? 20_000 : 200_000;
-  process.stdout.write(`ingest bench${quick ? ' (quick)' : ''}: ${load.devices} devices, QoS 1, ${load.durationMs / 1000} s per run, ${cpus().length} CPUs\n`);
+export async function run({ quick, smoke }) {
+  const load = smoke ? { devices: 10, durationMs: 1_000 } : quick ? { devices: 50, durationMs: 4_000 } : { devices: 500, durationMs: 20_000 };
+  const sqliteRows = smoke ? 2_000 : quick ? 20_000 : 200_000;
+  process.stdout.write(`ingest bench${smoke ? ' (smoke)' : quick ? ' (quick)' : ''}: ${load.devices} devices, QoS 1, ${load.durationMs / 1000} s per run, ${cpus().length} CPUs\n`);
 
   const capacity = (await runChild([CHILD, 'capacity', JSON.stringify({ devices: load.devices, durationMs: load.durationMs, qos: 1 })]))[0];
   const sqlite = await rawSqlite(sqliteRows);
@@ -221,6 +173,8 @@ export async function run({ quick }) {
     suite: 'ingest',
     at: new Date().toISOString(),
     quick: Boolean(quick),
+    smoke: Boolean(smoke),
+    rows,
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     load: { ...load, qos: 1 },
     generatorCapacity: capacity,
@@ -228,9 +182,5 @@ export async function run({ quick }) {
     rawAedes: aedes,
     ingest: system,
   };
-  mkdirSync(join(HERE, 'results'), { recursive: true });
-  const file = join(HERE, 'results', `ingest-${result.at.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`  written to ${file}\n`);
   return result;
 }

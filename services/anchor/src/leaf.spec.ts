@@ -1,6 +1,6 @@
 import { AbiCoder, keccak256 } from 'ethers';
 import { Reading } from '@pulseproof/contracts';
-import { LEAF_ABI_TYPES, encodeLeaf, encodeLeafPreimage } from './leaf';
+import { LEAF_ABI_TYPES, encodeLeaf, encodeLeafPreimage, leafValues } from './leaf';
 
 /** The fixed vector of docs/leaf-encoding.md; any other implementation must reproduce it. */
 const VECTOR: Reading = {
@@ -65,5 +65,29 @@ describe('leaf encoding v1', () => {
     expect(() => encodeLeaf({ ...VECTOR, seq: -1 })).toThrow('ANCHOR_E_BAD_READING');
     expect(() => encodeLeaf({ ...VECTOR, deviceTime: 1.5 })).toThrow('ANCHOR_E_BAD_READING');
     expect(() => encodeLeaf({ ...VECTOR, measurements: { heart_rate: Number.NaN } })).toThrow('ANCHOR_E_BAD_READING');
+    // beyond int256: abi.encode refuses it, so the hand-written encoder must not wrap it
+    expect(() => encodeLeaf({ ...VECTOR, measurements: { heart_rate: 1e80 } })).toThrow('int256');
+  });
+
+  it('writes the same bytes as the ABI coder for any reading (random readings, seeded)', () => {
+    let state = 0x9e3779b9;
+    const next = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
+    // lengths around the 32-byte word boundary, multi-byte UTF-8, empty and long arrays, negative values
+    const texts = ['a', 'x'.repeat(31), 'y'.repeat(32), 'z'.repeat(33), 'bed-12-monitor', 'pâtient-ß-0042', '病床-7', 'w'.repeat(95)];
+    const codes = ['heart_rate', 'spo2', 'temperature', 'systolic_bp', 'respiratory_rate', 'consciousness', 'c', 'ü'.repeat(20)];
+    for (let i = 0; i < 300; i++) {
+      const measurements: Record<string, number> = {};
+      for (const code of codes) if (next() < 0.5) measurements[code] = Math.round((next() - 0.5) * 2e9) / 1000;
+      const reading = {
+        salt: `0x${Array.from({ length: 32 }, () => Math.floor(next() * 256).toString(16).padStart(2, '0')).join('')}`,
+        deviceId: pick(texts),
+        seq: Math.floor(next() * Number.MAX_SAFE_INTEGER),
+        patientId: pick(texts),
+        deviceTime: Math.floor(next() * 2e12),
+        measurements,
+      };
+      expect(encodeLeafPreimage(reading)).toBe(AbiCoder.defaultAbiCoder().encode(LEAF_ABI_TYPES, leafValues(reading)));
+    }
   });
 });
