@@ -61,6 +61,25 @@ describe('PatientStateStore', () => {
     expect(store.latestVitals('p-1')).toEqual([{ patientId: 'p-1', code: 'heart_rate', value: 75, deviceTime: T0 + 20, sourceId: 'observation:p-1:heart_rate:1' }]);
   });
 
+  it('sees what another process sharing the file committed, rule memory included (alerts replicas)', () => {
+    const other = PatientStateStore.open(dir); // a second connection: another alerts process on the same file
+    try {
+      // this process reads and so remembers a rule state
+      store.transaction(() => store.rules.setState('p-1', 'hr-high', { lastAt: T0 }));
+      expect(store.transaction(() => store.rules.state('p-1', 'hr-high'))).toEqual({ lastAt: T0 });
+      // the patient's partition moves: the other process moves the rule on, and applies a reading
+      other.transaction(() => {
+        other.rules.setState('p-1', 'hr-high', { lastAt: T0 + 60_000, since: T0 + 60_000 }, other.rules.state('p-1', 'hr-high'));
+        expect(other.markProcessed('bed-1:2', T0)).toBe(true);
+      });
+      // back here: the current state, not the remembered one; the reading is not applied twice
+      expect(store.transaction(() => store.rules.state('p-1', 'hr-high'))).toEqual({ lastAt: T0 + 60_000, since: T0 + 60_000 });
+      expect(store.transaction(() => store.markProcessed('bed-1:2', T0 + 1))).toBe(false);
+    } finally {
+      other.close();
+    }
+  });
+
   it('remembers each processed source once', () => {
     expect(store.markProcessed('bed-1:1', T0)).toBe(true);
     expect(store.markProcessed('bed-1:1', T0 + 1)).toBe(false);

@@ -44,10 +44,18 @@ export interface PendingEvent {
  * The alerts service's state in one SQLite file: each patient's latest vitals, the alerts, the
  * sources already applied, and alert events not yet on the bus. Synchronous (better-sqlite3): the
  * service wraps one batch of readings in `transaction` so a crash leaves all of it or none.
+ *
+ * Several alerts processes may share the file (replicas on one host, docs/deploy.md): a patient's
+ * partition moves between them on a rebalance, and any of them may serve its HTTP writes. So a
+ * transaction is IMMEDIATE (it takes the write lock first: no two processes interleave a patient's
+ * read-modify-write, and the processed-sources check sees every earlier commit), and memory kept
+ * between transactions is dropped when another process committed since (`PRAGMA data_version`).
  */
 export class PatientStateStore {
   private readonly db: Database.Database;
   private readonly cache: SqlCache;
+  /** `PRAGMA data_version` when this process last looked: it changes when another connection commits */
+  private seenVersion = -1;
   /** the alerts and their history */
   readonly alerts: AlertStore;
   /** per patient rule configuration and rule state */
@@ -85,7 +93,12 @@ export class PatientStateStore {
 
   transaction<T>(work: () => T): T {
     try {
-      return this.db.transaction(work)();
+      return this.db
+        .transaction(() => {
+          this.forgetIfChangedElsewhere();
+          return work();
+        })
+        .immediate();
     } catch (error) {
       this.rules.forget(); // its memory may hold writes that were rolled back
       throw error;
@@ -94,6 +107,19 @@ export class PatientStateStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Inside a transaction that holds the write lock: when another process committed to the file
+   * since this one last looked, its rule memory may be stale (a patient it handled before a
+   * rebalance, a rule state another process moved on); SQLite is the truth again.
+   */
+  private forgetIfChangedElsewhere(): void {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (version !== this.seenVersion) {
+      if (this.seenVersion !== -1) this.rules.forget();
+      this.seenVersion = version;
+    }
   }
 
   /** Records a source as applied; false when it already was (a redelivery). */

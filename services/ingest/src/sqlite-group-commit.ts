@@ -18,7 +18,7 @@ export class SqliteGroupCommit<T, R = void> {
   private scheduled = false;
   private committed = 0;
   private failure: string | undefined;
-  private readonly commitBatch: (items: readonly T[]) => R[];
+  private readonly commitBatch: Database.Transaction<(items: readonly T[]) => R[]>;
 
   constructor(
     db: Database.Database,
@@ -27,8 +27,13 @@ export class SqliteGroupCommit<T, R = void> {
     /** called when a batch rolled back, so in-memory caches can forget what it wrote */
     private readonly onRollback: () => void = () => undefined,
     private readonly maxBatch = 1_000,
+    /** runs first inside each batch's transaction, holding the write lock (e.g. to drop caches another process made stale) */
+    beforeBatch: () => void = () => undefined,
   ) {
-    this.commitBatch = db.transaction((items: readonly T[]) => items.map((item) => write(item)));
+    this.commitBatch = db.transaction((items: readonly T[]) => {
+      beforeBatch();
+      return items.map((item) => write(item));
+    });
   }
 
   run(item: T): Promise<R> {
@@ -64,7 +69,10 @@ export class SqliteGroupCommit<T, R = void> {
     if (batch.length === 0) return;
     let results: R[];
     try {
-      results = this.commitBatch(batch.map((p) => p.item));
+      // IMMEDIATE: the write lock first, waiting up to the busy timeout. Ingest instances share these
+      // files, and a deferred transaction that reads, then writes after another process committed,
+      // fails at once with SQLITE_BUSY instead of waiting its turn.
+      results = this.commitBatch.immediate(batch.map((p) => p.item));
     } catch (error) {
       this.failure = error instanceof Error ? error.message : String(error);
       this.onRollback();

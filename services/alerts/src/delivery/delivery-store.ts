@@ -130,8 +130,9 @@ export class DeliveryStore {
     return new DeliveryStore(db);
   }
 
+  /** IMMEDIATE: alerts replicas may share the file, and a read-then-write must not interleave with another's (docs/deploy.md). */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.db.transaction(work).immediate();
   }
 
   /** True the first time an event (alert id, updatedAt) is seen; false for a redelivery. */

@@ -43,8 +43,9 @@ export class DispatchStore {
     this.db.exec(DISPATCH_SCHEMA);
   }
 
+  /** IMMEDIATE: alerts replicas may share the file, and a read-then-write must not interleave with another's (docs/deploy.md). */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.db.transaction(work).immediate();
   }
 
   close(): void {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mqttTopics } from '@pulseproof/contracts';
 import mqtt, { MqttClient } from 'mqtt';
 import { MosquittoBroker, startMosquitto } from '../testing/mosquitto';
-import { MqttReadingSource, MqttReadingSourceOptions } from './mqtt-reading-source';
+import { ingestClientId, MqttReadingSource, MqttReadingSourceOptions, readingsClientId } from './mqtt-reading-source';
 import { InboundHandler } from './reading-source';
 
 /**
@@ -159,6 +159,45 @@ describe('MqttReadingSource against Mosquitto', () => {
     await source('a').start(store.handler('a'));
     await until(() => store.seqs('dev-1').length === 1000, 'every acknowledged reading stored');
     expect(store.seqs('dev-1')).toEqual(acked);
+  });
+
+  it('with several readings sessions, hands the handler many readings at once and still loses nothing on a stop or a failure', async () => {
+    // The store waits, so readings pile up in the handler: with 4 sessions up to 4 at once.
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let failedOnce = false;
+    store.before = async (seq) => {
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight -= 1;
+      if (seq === 7 && !failedOnce) {
+        failedOnce = true;
+        throw new Error('disk full'); // drops that one session without a PUBACK
+      }
+    };
+    const first = source('a', { readingsConnections: 4 });
+    await first.start(store.handler('a'));
+    expect(first.connected).toBe(true);
+    expect(first.describe().kind).toContain('connected');
+    const dev = await device('dev-1');
+    const publishing = publishAll(dev, 'dev-1', 1, 401);
+    await until(() => store.seqs('dev-1').length >= 40, 'the first readings stored');
+    await first.stop(); // every session stays with Mosquitto, with its unacknowledged share
+    const acked = await publishing;
+    expect(acked).toHaveLength(400);
+
+    await source('a', { readingsConnections: 4 }).start(store.handler('a'));
+    await until(() => store.seqs('dev-1').length === 400, 'every acknowledged reading stored');
+    expect(store.seqs('dev-1')).toEqual(acked);
+    expect(failedOnce).toBe(true);
+    expect(mostInFlight).toBeGreaterThan(1);
+  });
+
+  it('names each readings session after the instance: session 0 keeps the instance id, the others add -r<k>', () => {
+    expect(readingsClientId(ingestClientId('a'), 0)).toBe('pulseproof-ingest-a');
+    expect(readingsClientId(ingestClientId('a'), 3)).toBe('pulseproof-ingest-a-r3');
+    expect(() => source('a', { readingsConnections: 0 })).toThrow(/readingsConnections/);
   });
 
   it('publishes and subscribes for other services (MqttMessaging)', async () => {

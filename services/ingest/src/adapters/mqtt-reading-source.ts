@@ -16,6 +16,13 @@ export interface MqttReadingSourceOptions {
   readonly instanceId: string;
   /** share name of `$share/<group>/...`: the instances of one group split the readings between them */
   readonly shareGroup: string;
+  /**
+   * Readings sessions of this instance, all members of the share group; default 1. mqtt.js takes a
+   * connection's PUBLISHes one at a time and acknowledges each only once it is durable, so one
+   * connection moves one reading per store write + bus publish; N connections hand the store's group
+   * commit and the bus's same-tick batching up to N readings at once.
+   */
+  readonly readingsConnections?: number;
   /** MQTT 5 Session Expiry Interval, s; default 0xFFFFFFFF: the session never expires (MQTT 5 §3.1.2.11.2) */
   readonly sessionExpirySeconds?: number;
   /** wait between reconnection attempts, ms; default 1000 */
@@ -35,8 +42,16 @@ export function ingestClientId(instanceId: string): string {
 }
 
 /**
- * Ingest as a client of an external broker: one MQTT 5 persistent session per instance and a shared
- * subscription to every device's readings at QoS 1.
+ * The client id of readings session `k` of an instance. Session 0 keeps the instance's own id, so an
+ * instance that ran with one connection resumes its queued share after an upgrade; the others add `-r<k>`.
+ */
+export function readingsClientId(clientId: string, k: number): string {
+  return k === 0 ? clientId : `${clientId}-r${k}`;
+}
+
+/**
+ * Ingest as a client of an external broker: `readingsConnections` MQTT 5 persistent sessions per
+ * instance, each with a shared subscription to every device's readings at QoS 1.
  *
  * Promise 2 over a broker we do not run: mqtt.js sends the PUBACK for an incoming QoS 1 PUBLISH
  * only when `customHandleAcks` calls back (MQTT 5 clients only), and it handles incoming packets
@@ -46,11 +61,16 @@ export function ingestClientId(instanceId: string): string {
  * [MQTT-4.4.0-1]. Mosquitto keeps a shared message with the session it chose (it does not hand it
  * to another member of the group), so a stopped instance receives its share when it comes back.
  *
+ * Several sessions per instance: the broker spreads the group's messages over every session, so
+ * one device's readings may be handled concurrently on two connections and stored out of order.
+ * Nothing downstream relies on arrival order: readings are keyed by (device, seq), the sequence-gap
+ * tracker keeps a set of seen ranges, and alerts keep the newest vital by device time.
+ *
  * It also implements MqttMessaging, so alerts can publish to consoles on the same broker.
  */
 export class MqttReadingSource extends ReadingSource implements MqttMessaging {
   private readonly logger = new Logger('MqttReadingSource');
-  /** client id of the readings session; the messaging connection adds `-messaging` */
+  /** the instance's client id: readings session 0 (see readingsClientId); the messaging connection adds `-messaging` */
   readonly clientId: string;
   readonly readingsFilter: string;
   /**
@@ -58,7 +78,8 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
    * reading waits for its durable write nothing else on that connection moves (not even a SUBACK).
    * Publishing to consoles and listening to status topics must not wait behind readings.
    */
-  private readings: MqttClient | undefined;
+  private readings: MqttClient[] = [];
+  private readonly readingsConnections: number;
   private messaging: MqttClient | undefined;
   private handler: InboundHandler | undefined;
   private readonly listeners = new Set<Listener>();
@@ -67,6 +88,8 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
   constructor(private readonly options: MqttReadingSourceOptions) {
     super();
     this.clientId = ingestClientId(options.instanceId);
+    this.readingsConnections = options.readingsConnections ?? 1;
+    if (!Number.isInteger(this.readingsConnections) || this.readingsConnections < 1) throw new Error('readingsConnections must be an integer >= 1');
     this.readingsFilter = `$share/${options.shareGroup}/${mqttTopics.readingsFilter}`;
   }
 
@@ -86,23 +109,29 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
   async start(handler: InboundHandler): Promise<void> {
     await this.connect();
     this.handler = handler;
-    if (this.readings) return;
-    const client = await this.open({
-      clientId: this.clientId,
-      // A persistent session: the broker keeps the subscription and queues this instance's share
-      // while it is away [MQTT-3.1.2-5], and resends what it had not acknowledged [MQTT-4.4.0-1].
-      clean: false,
-      properties: { sessionExpiryInterval: this.options.sessionExpirySeconds ?? 0xffffffff },
-      customHandleAcks: (topic, payload, _packet, done) => this.take(topic, payload, done),
-    });
-    client.on('message', (topic, payload, packet) => {
-      // QoS 0 readings have no acknowledgement to hold back: take them as they come.
-      if (packet.qos === 0 && deviceIdFromReadingsTopic(topic) !== undefined) void this.handler?.({ topic, payload }).catch(() => undefined);
-    });
-    this.readings = client;
-    // SUBSCRIBE again on a resumed session replaces the subscription, queued messages kept ([MQTT-3.8.4-3], §4.8.2 for shared ones).
-    await client.subscribeAsync(this.readingsFilter, { qos: 1 });
-    this.logger.log(`${this.clientId} takes readings from ${redactUrl(this.options.url)} (${this.readingsFilter}, QoS 1, persistent session)`);
+    if (this.readings.length > 0) return;
+    for (let k = 0; k < this.readingsConnections; k++) {
+      const clientId = readingsClientId(this.clientId, k);
+      // `client` is assigned before any PUBLISH can arrive (the subscription follows the CONNACK)
+      let client: MqttClient | undefined;
+      client = await this.open({
+        clientId,
+        // A persistent session: the broker keeps the subscription and queues this session's share
+        // while it is away [MQTT-3.1.2-5], and resends what it had not acknowledged [MQTT-4.4.0-1].
+        clean: false,
+        properties: { sessionExpiryInterval: this.options.sessionExpirySeconds ?? 0xffffffff },
+        customHandleAcks: (topic, payload, _packet, done) => this.take(client, clientId, topic, payload, done),
+      });
+      client.on('message', (topic, payload, packet) => {
+        // QoS 0 readings have no acknowledgement to hold back: take them as they come.
+        if (packet.qos === 0 && deviceIdFromReadingsTopic(topic) !== undefined) void this.handler?.({ topic, payload }).catch(() => undefined);
+      });
+      this.readings.push(client);
+      await this.subscribeReadings(client, clientId);
+    }
+    this.logger.log(
+      `${this.clientId} takes readings from ${redactUrl(this.options.url)} (${this.readingsFilter}, QoS 1, ${this.readingsConnections} persistent session(s))`,
+    );
   }
 
   /**
@@ -112,19 +141,21 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
    */
   async stop(): Promise<void> {
     this.handler = undefined;
-    const clients = [this.readings, this.messaging];
-    this.readings = undefined;
+    const clients = [...this.readings, this.messaging];
+    this.readings = [];
     this.messaging = undefined;
     await Promise.all(clients.map((c) => c?.endAsync(true)));
   }
 
   describe() {
-    const state = this.readings?.connected ? 'connected' : 'disconnected';
+    const up = this.readings.filter((c) => c.connected).length;
+    const state = this.readings.length > 0 && up === this.readings.length ? 'connected' : up > 0 ? `${up} of ${this.readings.length} readings sessions connected` : 'disconnected';
     return { kind: `external MQTT ${redactUrl(this.options.url)} as ${this.clientId} (${state}, ${this.readingsFilter})`, connectedClients: 0 };
   }
 
+  /** every readings session is connected */
   get connected(): boolean {
-    return this.readings?.connected ?? false;
+    return this.readings.length > 0 && this.readings.every((c) => c.connected);
   }
 
   /** handler failures so far (each one dropped the connection for a redelivery) */
@@ -148,6 +179,34 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
       const stillWanted = [...this.listeners].some((l) => l.filter === filter);
       if (!stillWanted && this.messaging) await this.messaging.unsubscribeAsync(filter);
     };
+  }
+
+  /**
+   * SUBSCRIBE again on a resumed session replaces the subscription, queued messages kept
+   * ([MQTT-3.8.4-3], §4.8.2 for shared ones). A resumed session's queued messages arrive right after
+   * the CONNACK: when one fails its handler the connection is dropped (see take) and the pending
+   * SUBSCRIBE with it, so it is sent again once mqtt.js has reconnected, rather than failing the start.
+   */
+  private async subscribeReadings(client: MqttClient, clientId: string): Promise<void> {
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.subscribeAsync(this.readingsFilter, { qos: 1 });
+        return;
+      } catch (error) {
+        if (attempt >= 5 || !this.handler) throw error;
+        this.logger.warn(`${clientId}: subscription interrupted (${error instanceof Error ? error.message : String(error)}); subscribing again once reconnected`);
+        if (!client.connected) {
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`MQTT_URL ${redactUrl(this.options.url)}: ${clientId} did not reconnect within ${timeoutMs} ms`)), timeoutMs);
+            client.once('connect', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+      }
+    }
   }
 
   /** Connects one MQTT 5 client and waits for its CONNACK; a refusal or timeout names the settings. */
@@ -189,8 +248,7 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
   }
 
   /** Called by mqtt.js for each incoming QoS 1/2 PUBLISH; `done(0)` sends the PUBACK, an error withholds it. */
-  private take(topic: string, payload: Buffer, done: (error: Error | number, code?: number) => void): void {
-    const client = this.readings;
+  private take(client: MqttClient | undefined, clientId: string, topic: string, payload: Buffer, done: (error: Error | number, code?: number) => void): void {
     const handler = this.handler;
     if (deviceIdFromReadingsTopic(topic) === undefined) return done(0);
     if (!handler) return done(new Error('ingest is stopping: left unacknowledged'));
@@ -198,10 +256,10 @@ export class MqttReadingSource extends ReadingSource implements MqttMessaging {
       () => done(0),
       (error: unknown) => {
         this.failures += 1;
-        this.logger.error(`${this.clientId}: could not take a message (${String(error)}); left unacknowledged, reconnecting for a redelivery`);
+        this.logger.error(`${clientId}: could not take a message (${String(error)}); left unacknowledged, reconnecting for a redelivery`);
         done(error instanceof Error ? error : new Error(String(error)));
         // The broker resends an unacknowledged PUBLISH only on a new connection of the session.
-        client?.stream?.destroy();
+        (client ?? this.readings.find((c) => c.options.clientId === clientId))?.stream?.destroy();
       },
     );
   }

@@ -26,6 +26,23 @@ describe('SequenceGapStore (real SQLite)', () => {
     expect(store.totals()).toEqual({ open: 1, missing: 3, detected: 1 });
   });
 
+  it('opens no gap for readings another ingest instance sharing the file stored meanwhile', async () => {
+    const other = new SequenceGapStore(join(dir, 'sequence-gaps.sqlite'));
+    try {
+      await store.observe('bed-1', 10, 1); // this instance remembers 10 as bed-1's highest
+      for (let seq = 11; seq <= 20; seq++) await other.observe('bed-1', seq, 2); // the share group gave 11..20 to the other
+      await store.observe('bed-1', 21, 3);
+      expect(open()).toEqual([]);
+      await other.observe('bed-1', 23, 4); // 22 missing, seen by the other instance
+      expect(open()).toEqual([{ from: 22, to: 22, count: 1 }]);
+      await store.observe('bed-1', 22, 5); // arrives here: closes the gap the other opened
+      expect(open()).toEqual([]);
+      expect(store.totals()).toEqual({ open: 0, missing: 0, detected: 1 });
+    } finally {
+      other.close();
+    }
+  });
+
   it('shrinks, splits and closes a gap as the missing readings arrive, and ignores redeliveries', async () => {
     await store.observe('bed-1', 1, 1);
     await store.observe('bed-1', 10, 2); // missing 2..9

@@ -117,7 +117,15 @@ export class SequenceGapStore {
         open.run(deviceId, seq + 1, gap.to_seq, gap.detected_at);
       }
     };
-    this.commits = new SqliteGroupCommit(this.db, observeOne, () => (this.maxSeq = new Map()));
+    // Ingest instances share the file: when another one committed since this one last looked
+    // (PRAGMA data_version), its cached highest seqs may be behind, and would open gaps that are not.
+    let seenVersion = -1;
+    const forgetIfChangedElsewhere = () => {
+      const version = this.db.pragma('data_version', { simple: true }) as number;
+      if (version !== seenVersion) this.maxSeq = new Map();
+      seenVersion = version;
+    };
+    this.commits = new SqliteGroupCommit(this.db, observeOne, () => (this.maxSeq = new Map()), undefined, forgetIfChangedElsewhere);
   }
 
   /**

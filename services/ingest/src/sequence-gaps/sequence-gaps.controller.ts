@@ -1,10 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { Roles } from '@pulseproof/contracts';
 import { parseBooleanParam, parseDeviceIdParam, parseLimitParam } from '../query-params';
 import { SequenceGapStore } from './sequence-gap-store';
 
 const MAX_LIMIT = 1_000;
 
 @Controller('api/sequence-gaps')
+@Roles('admin')
 export class SequenceGapsController {
   constructor(private readonly store: SequenceGapStore) {}
 
