@@ -54,7 +54,8 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{packages,services,simulators,firmware-bridge,app}/**/src/**/*.spec.ts'],
+      // dashboard/: the browser code's pure parts (ordering, the Buffer stand-in) run in Node
+      testMatch: ['<rootDir>/{packages,services,simulators,firmware-bridge,app,dashboard}/**/src/**/*.spec.ts'],
     },
     {
       ...common,

@@ -1,11 +1,15 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { AlertDeliveryService, AlertsModule, AlertsService, DispatchService } from '@pulseproof/alerts';
-import { AnchorChainOptions, AnchorHealth, AnchorModule } from '@pulseproof/anchor';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AlertDeliveryService, AlertsService, DispatchService } from '@pulseproof/alerts';
+import { AnchorChainOptions, AnchorHealth } from '@pulseproof/anchor';
 import { Bus } from '@pulseproof/bus';
 import { HealthReporter, MqttMessaging } from '@pulseproof/contracts';
-import { IngestModule, IngestService, LivenessService, ReadingSource, presenceFeedsFor } from '@pulseproof/ingest';
+import { IngestService, LivenessService, ReadingSource } from '@pulseproof/ingest';
+import { AccessGuard, AccessModule, PatientRecords, PatientScopeInterceptor, accessOptionsOf } from './access';
 import { PulseProofConfig } from './config';
+import { DashboardModule } from './dashboard';
 import { HEALTH_REPORTERS, HealthController } from './health.controller';
+import { alertsModuleFor, anchorModuleFor, ingestModuleFor } from './processes/service-modules';
 
 /** The bus every service injects; created and closed by the composition root, not by Nest. */
 @Global()
@@ -34,30 +38,20 @@ export class AppModule {
       module: AppModule,
       imports: [
         BusModule.with(bus),
-        IngestModule.forRoot({ dataDir: config.dataDir, maxPayloadBytes: 16 * 1024, maxClockAheadMs: config.maxClockAheadMs, ...config.validation, adminApiToken: config.adminApiToken, readings: config.readings, source: broker, liveness: { presence: presenceFeedsFor(broker) } }),
-        AnchorModule.forRoot({
-          dataDir: config.dataDir,
-          maxBatchSize: config.batch.maxSize,
-          maxBatchAgeMs: config.batch.maxAgeMs,
-          confirmations: config.confirmations,
-          resubmitAfterMs: config.tx.resubmitAfterMs,
-          txTimeoutMs: config.tx.timeoutMs,
-          reorgDepth: config.tx.reorgDepth,
-          reorgCheckIntervalMs: config.tx.reorgCheckMs,
-          chain,
-        }),
-        // consoles get alerts over the broker the devices use (embedded aedes, or the external broker's client)
-        AlertsModule.forRoot({
-          dataDir: config.dataDir,
-          escalation: { steps: config.alertEscalationStepsMs.map((afterMs) => ({ afterMs })) },
-          messaging: broker,
-          delivery: config.alertDelivery,
-          // ambulance units report and take orders over the same broker
-          dispatch: { trigger: { alertType: 'news2', minScore: config.dispatch.minNews2 }, ackTimeoutMs: config.dispatch.ackTimeoutMs },
-        }),
+        AccessModule.forRoot(accessOptionsOf(config)),
+        // the same service modules as a service process (processes/service-modules.ts)
+        ingestModuleFor(config, broker),
+        anchorModuleFor(config, chain),
+        // consoles and ambulance units talk over the broker the devices use
+        alertsModuleFor(config, broker),
+        DashboardModule.forRoot({ rpcUrl: chain.rpcUrl }),
       ],
       controllers: [HealthController],
       providers: [
+        // every route declares who may call it (issue 7); see docs/access-control.md
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_INTERCEPTOR, useClass: PatientScopeInterceptor },
+        { provide: PatientRecords, inject: [AlertsService, DispatchService], useFactory: patientRecords },
         {
           provide: HEALTH_REPORTERS,
           inject: [IngestService, LivenessService, AnchorHealth, AlertsService, AlertDeliveryService, DispatchService],
@@ -74,4 +68,16 @@ export class AppModule {
       ],
     };
   }
+}
+
+/** Alerts and dispatches name their patient: looked up so a clinician is refused before a change. */
+function patientRecords(alerts: AlertsService, dispatch: DispatchService): PatientRecords {
+  const find = (lookup: () => { patientId: string }): string | undefined => {
+    try {
+      return lookup().patientId;
+    } catch {
+      return undefined; // unknown id: the route itself answers 404
+    }
+  };
+  return { patientOf: (kind, id) => (kind === 'alert' ? find(() => alerts.alert(id).alert) : find(() => dispatch.dispatch(id))) };
 }

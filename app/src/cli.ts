@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import { DEFAULT_AUDIT_GRACE_MS } from '@pulseproof/anchor';
 import { auditRangeCommand, parseTime } from './audit-range';
 import { AuditSink, auditVerifyTo } from './audit-verify';
+import { addAccessCommands } from './access/access-cli';
 import { addDevicesCommands } from './devices-cli';
+import { addProcessCommands } from './processes/process-commands';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -137,6 +139,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     });
 
   addDevicesCommands(program, io, (code) => (exitCode = code));
+  addAccessCommands(program, io, (code) => (exitCode = code));
+  addProcessCommands(program, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -21,7 +21,8 @@ describe('loadConfig', () => {
     expect(loadConfig({}).mqtt.external).toBeUndefined();
     expect(loadConfig({ MQTT_URL: '', MQTT_USERNAME: '', MQTT_PASSWORD: '', INGEST_INSTANCE_ID: '', MQTT_SHARE_GROUP: '' }).mqtt.external).toBeUndefined();
     const config = loadConfig({ MQTT_URL: 'mqtts://broker.ward:8883', MQTT_USERNAME: 'ingest', MQTT_PASSWORD: 's3cret', INGEST_INSTANCE_ID: 'ingest-a' });
-    expect(config.mqtt.external).toEqual({ url: 'mqtts://broker.ward:8883', username: 'ingest', password: 's3cret', instanceId: 'ingest-a', shareGroup: 'pulseproof-ingest' });
+    expect(config.mqtt.external).toEqual({ url: 'mqtts://broker.ward:8883', username: 'ingest', password: 's3cret', instanceId: 'ingest-a', shareGroup: 'pulseproof-ingest', readingsConnections: 8 });
+    expect(loadConfig({ MQTT_URL: 'mqtt://b', MQTT_READINGS_CONNECTIONS: '2' }).mqtt.external?.readingsConnections).toBe(2);
     expect(loadConfig({ MQTT_URL: 'mqtt://127.0.0.1:1883' }).mqtt.external?.instanceId).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
   });
 
@@ -30,6 +31,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MQTT_URL: 'http://user:pw@broker' })).not.toThrow(/pw/);
     expect(() => loadConfig({ MQTT_URL: 'mqtt://b', INGEST_INSTANCE_ID: 'a/b' })).toThrow(/^INGEST_INSTANCE_ID must be 1-64 letters/);
     expect(() => loadConfig({ MQTT_URL: 'mqtt://b', MQTT_SHARE_GROUP: 'g+' })).toThrow(/^MQTT_SHARE_GROUP/);
+    expect(() => loadConfig({ MQTT_URL: 'mqtt://b', MQTT_READINGS_CONNECTIONS: '0' })).toThrow(/^MQTT_READINGS_CONNECTIONS must be a whole number from 1 to 64/);
+    expect(() => loadConfig({ MQTT_URL: 'mqtt://b', MQTT_READINGS_CONNECTIONS: 'many' })).toThrow(/^MQTT_READINGS_CONNECTIONS/);
+  });
+
+  it('keeps the accounts database under DATA_DIR unless ACCESS_DB_FILE names a shared one', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/pp' }).accessDbFile).toBe(join('/srv/pp', 'access.sqlite'));
+    expect(loadConfig({ DATA_DIR: '/srv/pp', ACCESS_DB_FILE: '' }).accessDbFile).toBe(join('/srv/pp', 'access.sqlite'));
+    expect(loadConfig({ ACCESS_DB_FILE: '/shared/pp/accounts.sqlite' }).accessDbFile).toBe('/shared/pp/accounts.sqlite');
+    const dir = mkdtempSync(join(tmpdir(), 'pp-config-access-'));
+    try {
+      expect(() => loadConfig({ ACCESS_DB_FILE: dir })).toThrow(/^ACCESS_DB_FILE names a directory: give the path of the SQLite file, e\.g\. /);
+      expect(() => loadConfig({ ACCESS_DB_FILE: 'shared/' })).toThrow(/^ACCESS_DB_FILE names a directory/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('treats empty variables, as copied from .env.example, as unset', () => {

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ReadingStoreChoice } from '@pulseproof/ingest';
 import { READINGS_SECRETS, checkReadingsEnv, readingsEnv, readingsStoreFrom } from './readings-config';
+import { BusChoice, busEnv, busFrom, checkBusEnv } from './bus-config';
 
 /**
  * The configuration of `npm start`, read once from the environment (and `.env` when present),
@@ -37,8 +38,11 @@ const envSchema = z
     MQTT_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
     INGEST_INSTANCE_ID: mqttName(defaultInstanceId()),
     MQTT_SHARE_GROUP: mqttName('pulseproof-ingest'),
+    MQTT_READINGS_CONNECTIONS: z.coerce.number().int().min(1, { message: 'must be a whole number from 1 to 64' }).max(64, { message: 'must be a whole number from 1 to 64' }).default(8),
     DATA_DIR: z.string().default('./data'),
+    ACCESS_DB_FILE: optionalText,
     ...readingsEnv,
+    ...busEnv,
     CHAIN_RPC_URL: optionalText.pipe(z.url({ message: 'must be an http(s) or ws(s) URL' }).optional()),
     CHAIN_PRIVATE_KEY: optionalText.pipe(z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 0x followed by 64 hex digits').optional()),
     CHAIN_KEYSTORE_FILE: optionalText,
@@ -106,8 +110,12 @@ const envSchema = z
     if (env.CHAIN_KEYSTORE_FILE && !existsSync(env.CHAIN_KEYSTORE_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['CHAIN_KEYSTORE_FILE'], message: 'names no file' });
     }
+    if (env.ACCESS_DB_FILE && (/[\\/]$/.test(env.ACCESS_DB_FILE) || (existsSync(env.ACCESS_DB_FILE) && statSync(env.ACCESS_DB_FILE).isDirectory()))) {
+      ctx.addIssue({ code: 'custom', path: ['ACCESS_DB_FILE'], message: 'names a directory: give the path of the SQLite file, e.g. /shared/pulseproof/access.sqlite' });
+    }
     checkMqttTls(env, ctx);
     checkReadingsEnv(env, ctx, env.READING_MAX_AGE_MS);
+    checkBusEnv(env, ctx);
     if (env.ALERT_WEBHOOK_URLS.length > 0 && env.ALERT_WEBHOOK_SECRET === undefined) {
       ctx.addIssue({ code: 'custom', path: ['ALERT_WEBHOOK_SECRET'], message: 'is required when ALERT_WEBHOOK_URLS is set (the key receivers check signatures with)' });
     }
@@ -120,8 +128,15 @@ export interface PulseProofConfig {
   readonly http: { readonly host: string; readonly port: number };
   readonly mqtt: MqttConfig;
   readonly dataDir: string;
+  /**
+   * users, wards, sessions and the access log (SQLite, WAL): `DATA_DIR/access.sqlite` unless
+   * ACCESS_DB_FILE names one that processes on one host or a shared local volume use together
+   */
+  readonly accessDbFile: string;
   /** SQLite under dataDir (default) or InfluxDB */
   readonly readings: ReadingStoreChoice;
+  /** the bus between the services: the embedded SQLite log (default) or Kafka (BUS=kafka) */
+  readonly bus: BusChoice;
   /** undefined: start the embedded anvil chain */
   readonly chain?: ExternalChainConfig;
   readonly confirmations: number;
@@ -174,6 +189,8 @@ export interface ExternalMqttConfig {
   /** stable per instance: the MQTT client id (and so the session) is derived from it */
   readonly instanceId: string;
   readonly shareGroup: string;
+  /** readings sessions per instance (MQTT_READINGS_CONNECTIONS), each a member of the share group */
+  readonly readingsConnections: number;
 }
 
 /** An EVM JSON-RPC endpoint and the key to anchor with: exactly one of privateKey and keystore. */
@@ -225,11 +242,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): PulseProofConfig {
           ...(e.MQTT_PASSWORD !== undefined && { password: e.MQTT_PASSWORD }),
           instanceId: e.INGEST_INSTANCE_ID,
           shareGroup: e.MQTT_SHARE_GROUP,
+          readingsConnections: e.MQTT_READINGS_CONNECTIONS,
         },
       }),
     },
     dataDir: resolve(e.DATA_DIR),
+    accessDbFile: resolve(e.ACCESS_DB_FILE ?? join(e.DATA_DIR, 'access.sqlite')),
     readings: readingsStoreFrom(e),
+    bus: busFrom(e),
     ...(e.CHAIN_RPC_URL && {
       chain: {
         rpcUrl: e.CHAIN_RPC_URL,

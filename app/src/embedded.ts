@@ -3,16 +3,17 @@ import { join } from 'node:path';
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AnchorChainOptions, AnvilNode, loadKeystoreKey } from '@pulseproof/anchor';
-import { SqliteBus } from '@pulseproof/bus';
 import { busTopics, HealthReporter, redactUrl } from '@pulseproof/contracts';
 import { DeviceRegistry, EmbeddedBroker, MqttReadingSource } from '@pulseproof/ingest';
 import { Fleet, planFleet, startFleet } from '@pulseproof/simulators';
+import { DEFAULT_WARD, ensureFirstAccounts, firstAccountLines, serveOpenApi, UserStore, WardStore } from './access';
 import { AppModule } from './app.module';
 import { EmbeddedAmbulances, startEmbeddedAmbulances } from './embedded-ambulances';
 import { PulseProofConfig } from './config';
 import { HttpPortInUseError } from './errors';
 import { embeddedBrokerOptions, mqttSummaryLines, registerSimulatedFleet, warnIfAuthOff } from './mqtt-security';
 import { QuietBootLogger } from './logger';
+import { openBus } from './processes/open-bus';
 
 export interface EmbeddedSystem {
   readonly httpUrl: string;
@@ -64,15 +65,12 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
       chain = { rpcUrl: anvil.rpcUrl, privateKey: anvil.privateKey };
     }
 
-    const bus = new SqliteBus({ file: join(config.dataDir, 'bus.sqlite') });
+    // BUS=kafka: the same single process over Kafka (the services' handlers do not change)
+    const { bus, reporter: busHealth } = await openBus(config.bus, config.dataDir, (b) => ({
+      anchorLag: b.lag(busTopics.readings, 'anchor'),
+      alertsLag: b.lag(busTopics.readings, 'alerts'),
+    }));
     cleanups.push(() => bus.close());
-    const busHealth: HealthReporter = {
-      component: 'bus',
-      health: () => ({
-        status: 'up',
-        detail: { kind: 'embedded SQLite log', anchorLag: bus.lag(busTopics.readings, 'anchor'), alertsLag: bus.lag(busTopics.readings, 'alerts') },
-      }),
-    };
     const brokerHealth: HealthReporter = { component: 'broker', health: () => ({ status: 'up', detail: broker.describe() }) };
 
     const app = await NestFactory.create(
@@ -83,8 +81,11 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
     // Devices sign in against the registry Nest created; until now they were told "server unavailable".
     if (embedded && config.mqtt.auth === 'required') embedded.authenticateWith(app.get(DeviceRegistry));
     if (embedded) warnIfAuthOff(config.mqtt);
+    serveOpenApi(app);
     await listen(app, config.http.host, config.http.port);
     const httpPort = Number(new URL(await app.getUrl()).port);
+    // the first start creates one account per role and the default ward (README "Signing in")
+    const firstAccounts = await ensureFirstAccounts(app.get(UserStore), app.get(WardStore));
 
     let fleet: Fleet | undefined;
     const mqttUrl = config.mqtt.external?.url ?? `mqtt://${config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host}:${mqttPort}`;
@@ -93,6 +94,8 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
       const registry = app.get(DeviceRegistry);
       // the fleet signs in as one gateway with every simulated device attached, as a serial bridge would
       const credentials = await registerSimulatedFleet(registry, planFleet(simOptions));
+      // simulated patients start in the default ward; an admin may move them later (PUT /api/patients/:id/ward)
+      app.get(WardStore).placeUnassigned(planFleet(simOptions).map((m) => m.patientId), DEFAULT_WARD.id, 'simulator');
       fleet = await startFleet(embedded && config.mqtt.auth === 'required' ? { ...simOptions, ...credentials } : simOptions);
       cleanups.push(async () => {
         await fleet!.stop();
@@ -117,6 +120,8 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
           ? [`  MQTT broker    external ${redactUrl(mqttUrl)} as ${external.clientId}  (devices publish to pulseproof/v1/devices/<deviceId>/readings, QoS 1)`]
           : mqttSummaryLines(config.mqtt, mqttUrl, embedded?.tlsPort)),
         `  HTTP API       ${httpUrl}/api/health  /api/patients  /api/alerts  /api/anchors`,
+        `  API docs       ${httpUrl}/api/docs  (sign in: POST /api/auth/sign-in)`,
+        ...firstAccountLines(firstAccounts),
         `  chain          ${anvil ? `anvil (embedded) at ${chain.rpcUrl}` : chain.rpcUrl}`,
         `  data           ${config.dataDir}`,
         `  simulator      ${fleet ? `${config.simulator.patients} patients, ${config.simulator.deteriorating} deteriorating, a reading each ${config.simulator.intervalMs} ms` : 'off (SIM_PATIENTS=0)'}`,

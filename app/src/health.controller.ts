@@ -1,9 +1,10 @@
 import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
-import { ComponentHealth, HealthReporter } from '@pulseproof/contracts';
+import { ComponentHealth, HealthReporter, Public } from '@pulseproof/contracts';
 
 export const HEALTH_REPORTERS = Symbol('HEALTH_REPORTERS');
 
 @Controller('api/health')
+@Public()
 export class HealthController {
   constructor(@Inject(HEALTH_REPORTERS) private readonly reporters: readonly HealthReporter[]) {}
 

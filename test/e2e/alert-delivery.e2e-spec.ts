@@ -6,7 +6,7 @@ import { AlertEvent, mqttTopics } from '@pulseproof/contracts';
 import { verifyWebhook } from '@pulseproof/alerts';
 import { DeviceRegistry } from '@pulseproof/ingest';
 import { EmbeddedSystem, PulseProofConfig, startEmbedded } from 'pulseproof';
-import { eventually, getJson, testConfig } from './support';
+import { adminHeaders, eventually, getJson, testConfig } from './support';
 
 jest.setTimeout(120_000);
 
@@ -53,7 +53,7 @@ describe('alert delivery in the embedded app', () => {
     return new Promise((resolve, reject) => {
       const frames: string[] = [];
       let buffer = '';
-      const request = get(`${system.httpUrl}/api/alerts/stream`, (res) => {
+      const request = get(`${system.httpUrl}/api/alerts/stream`, { headers: adminHeaders }, (res) => {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           buffer += chunk;

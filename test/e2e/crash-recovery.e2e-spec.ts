@@ -6,7 +6,7 @@ import { mqttTopics } from '@pulseproof/contracts';
 import { SqliteDeviceRegistry } from '@pulseproof/ingest';
 import { auditVerify } from 'pulseproof';
 import { freePort, PulseProofProcess, startProcess, MAIN } from './process';
-import { eventually, getJson } from './support';
+import { E2E_ADMIN_TOKEN, eventually, getJson } from './support';
 
 jest.setTimeout(180_000);
 
@@ -60,7 +60,7 @@ describe('kill -9 mid-stream and restart', () => {
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
     env = {
-      DATA_DIR: dataDir,
+      DATA_DIR: dataDir, ADMIN_API_TOKEN: E2E_ADMIN_TOKEN,
       PORT: String(await freePort()),
       MQTT_PORT: String(await freePort()),
       SIM_PATIENTS: '0',
@@ -174,7 +174,7 @@ describe('kill -9 under load from many devices, and restart', () => {
 
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
-    env = { DATA_DIR: dataDir, PORT: String(await freePort()), MQTT_PORT: String(await freePort()), SIM_PATIENTS: '0', ...NO_RATE_LIMIT };
+    env = { DATA_DIR: dataDir, ADMIN_API_TOKEN: E2E_ADMIN_TOKEN, PORT: String(await freePort()), MQTT_PORT: String(await freePort()), SIM_PATIENTS: '0', ...NO_RATE_LIMIT };
     credentials = await registerDevices(dataDir, ids);
   });
 

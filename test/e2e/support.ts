@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from 'pulseproof';
 
-/** A configuration for one test system: free ports, a fresh data folder, no built-in simulator. */
+/**
+ * The ADMIN_API_TOKEN of every test system: the API is behind sign-in (issue 7), and these suites
+ * test other things, so they call it as an admin. test/e2e/access-control.e2e-spec.ts tests the guard.
+ */
+export const E2E_ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+export const adminHeaders = { authorization: `Bearer ${E2E_ADMIN_TOKEN}` } as const;
+
+/** A configuration for one test system: free ports, a fresh data folder, no built-in simulator, an admin token. */
 export function testConfig(overrides: Record<string, string> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pp-e2e-'));
   return loadConfig({
@@ -12,6 +19,7 @@ export function testConfig(overrides: Record<string, string> = {}) {
     DATA_DIR: dataDir,
     SIM_PATIENTS: '0',
     BATCH_MAX_AGE_MS: '300',
+    ADMIN_API_TOKEN: E2E_ADMIN_TOKEN,
     ...overrides,
   });
 }
@@ -32,7 +40,8 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
 }
 
-export async function getJson<T = any>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url);
+/** GET as the test admin (`headers` replaces the admin's, e.g. `{}` for no credentials). */
+export async function getJson<T = any>(url: string, headers: Record<string, string> = adminHeaders): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, { headers });
   return { status: response.status, body: (await response.json()) as T };
 }

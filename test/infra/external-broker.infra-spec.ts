@@ -7,7 +7,7 @@ import { mqttTopics } from '@pulseproof/contracts';
 import { SqliteDeviceRegistry } from '@pulseproof/ingest';
 import { MosquittoBroker, startMosquitto } from '../../services/ingest/src/testing/mosquitto';
 import { freePort, PulseProofProcess, startProcess } from '../e2e/process';
-import { eventually, getJson } from '../e2e/support';
+import { E2E_ADMIN_TOKEN, eventually, getJson } from '../e2e/support';
 
 jest.setTimeout(180_000);
 
@@ -42,6 +42,7 @@ describe('external broker (Mosquitto) with the built app', () => {
     broker = await startMosquitto();
     env = {
       DATA_DIR: dataDir,
+      ADMIN_API_TOKEN: E2E_ADMIN_TOKEN,
       PORT: String(await freePort()),
       MQTT_PORT: String(await freePort()),
       MQTT_URL: broker.url,

@@ -7,3 +7,4 @@ export * from './mqtt-messaging';
 export * from './units';
 export * from './roads';
 export * from './redact';
+export * from './access';

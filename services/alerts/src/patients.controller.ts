@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
+import { ACCESS_PRINCIPAL, AccessPrincipal, PatientData, Roles } from '@pulseproof/contracts';
 import { AlertsService } from './alerts.service';
 import { asHttp } from './errors';
 import { Observation } from './observations/observation.store';
@@ -7,7 +8,22 @@ import { News2Result } from './news2';
 import { PatientView } from './patient-views';
 import { PatientRulesService, PatientRulesView } from './rules/patient-rules.service';
 
+type SignedInRequest = { [ACCESS_PRINCIPAL]?: AccessPrincipal };
+
+/** The signed-in user's name, which a body cannot override; undefined for the ADMIN_API_TOKEN (scripts name the staff member). */
+function signedInUser(request: SignedInRequest): string | undefined {
+  const principal = request[ACCESS_PRINCIPAL];
+  return principal?.via === 'session' ? principal.username : undefined;
+}
+
+/** The body with `key` set to the signed-in user (an object body only: anything else is left for the validator to refuse). */
+function namedBy<T>(body: T, key: string, user: string | undefined): T {
+  return user !== undefined && typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, [key]: user } : body;
+}
+
 @Controller('api/patients')
+@Roles('clinician')
+@PatientData({ param: 'id', response: 'none' })
 export class PatientsController {
   constructor(
     private readonly alerts: AlertsService,
@@ -17,6 +33,7 @@ export class PatientsController {
 
   /** Every patient seen with latest vitals and NEWS2, the highest NEWS2 first. */
   @Get()
+  @PatientData({ response: 'list' })
   list(): PatientView[] {
     return this.alerts.listPatients();
   }
@@ -26,11 +43,14 @@ export class PatientsController {
     return asHttp(() => this.alerts.patient(id));
   }
 
-  /** `{ consciousness?: A|C|V|P|U, supplementalOxygen?: boolean, spo2Scale?: 1|2, observedBy, at? }`; answers the new NEWS2. */
+  /**
+   * `{ consciousness?: A|C|V|P|U, supplementalOxygen?: boolean, spo2Scale?: 1|2, observedBy, at? }`; answers the new NEWS2.
+   * A signed-in user is the observer whatever `observedBy` says; only the ADMIN_API_TOKEN names one.
+   */
   @Post(':id/observations')
   @HttpCode(201)
-  observe(@Param('id') id: string, @Body() body: ObservationInput): Promise<{ observation: Observation; news2: News2Result }> {
-    return asHttp(() => this.observations.record(id, body ?? {}));
+  observe(@Param('id') id: string, @Body() body: ObservationInput, @Req() request: SignedInRequest): Promise<{ observation: Observation; news2: News2Result }> {
+    return asHttp(() => this.observations.record(id, namedBy(body ?? {}, 'observedBy', signedInUser(request))));
   }
 
   /** The patient's staff observations, newest first. */
@@ -45,9 +65,9 @@ export class PatientsController {
     return asHttp(() => this.rules.get(id));
   }
 
-  /** `{ by, rules }`: replaces the patient's rules; 400 names the first invalid field. */
+  /** `{ by, rules }`: replaces the patient's rules; 400 names the first invalid field. A signed-in user is `by`, whatever the body says. */
   @Put(':id/rules')
-  putRules(@Param('id') id: string, @Body() body: unknown): Promise<PatientRulesView> {
-    return asHttp(() => this.rules.put(id, body));
+  putRules(@Param('id') id: string, @Body() body: unknown, @Req() request: SignedInRequest): Promise<PatientRulesView> {
+    return asHttp(() => this.rules.put(id, namedBy(body, 'by', signedInUser(request))));
   }
 }

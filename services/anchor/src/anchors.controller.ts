@@ -1,5 +1,5 @@
 import { BadRequestException, Controller, Get, Injectable, Param, PipeTransform, Query } from '@nestjs/common';
-import { parseReadingId } from '@pulseproof/contracts';
+import { parseReadingId, PatientData, Roles } from '@pulseproof/contracts';
 import { Batch, BatchStatus, BatchStore } from './batch-store';
 import { Receipt } from './receipt';
 import { ReceiptService } from './receipt.service';
@@ -48,6 +48,7 @@ export class ReadingIdPipe implements PipeTransform<string, { deviceId: string; 
 }
 
 @Controller('api')
+@Roles('auditor')
 export class AnchorsController {
   constructor(
     private readonly store: BatchStore,
@@ -56,12 +57,16 @@ export class AnchorsController {
 
   /** Batches, newest first. */
   @Get('anchors')
+  // batch roots and reading-id ranges, no patient data: the dashboard shows whether a reading is anchored yet
+  @Roles('auditor', 'clinician')
   list(@Query('limit', AnchorsLimitPipe) limit: number): AnchorSummary[] {
     return this.store.listBatches(limit).map(anchorSummary);
   }
 
   /** 400 bad id, 404 unknown reading, 409 stored but not anchored yet. */
   @Get('readings/:id/receipt')
+  // a receipt carries the reading's measurements: logged as a read of that reading's patient (receipt.reading.patientId)
+  @PatientData({ response: { oneAt: 'reading' } })
   receipt(@Param('id', ReadingIdPipe) id: { deviceId: string; seq: number }): Receipt {
     return this.receipts.receiptOrThrow(id.deviceId, id.seq);
   }

@@ -1,5 +1,5 @@
 import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
-import { MEASUREMENTS, MeasurementCode, readingId } from '@pulseproof/contracts';
+import { MEASUREMENTS, MeasurementCode, readingId, PatientData, Roles } from '@pulseproof/contracts';
 import { ReadingStore } from './adapters/reading-store';
 import { parseHistoryParams, parsePatientId } from './queries/history-params';
 import { parseTimeParam } from './query-params';
@@ -8,6 +8,8 @@ const HOUR = 3_600_000;
 const MAX_LIMIT = 10_000;
 
 @Controller('api/patients')
+@Roles('clinician')
+@PatientData({ param: 'patientId', response: 'none' })
 export class VitalsController {
   constructor(private readonly store: ReadingStore) {}
 

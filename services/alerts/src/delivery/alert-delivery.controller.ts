@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, MessageEvent, Query, Sse } from '@nestjs/common';
+import { PatientData, Roles } from '@pulseproof/contracts';
 import { Observable } from 'rxjs';
 import { AlertDeliveryService, DeliveryView } from './alert-delivery.service';
 import { AlertStream } from './alert-stream';
@@ -17,12 +18,16 @@ export class AlertDeliveryController {
 
   /** `?state=pending|delivered|failed` (default all), `?channel=mqtt|webhook`, `?limit=` (default 100); newest first. */
   @Get('deliveries')
+  // delivery bookkeeping (targets, attempts), for whoever runs the consoles and webhooks
+  @Roles('admin')
   deliveries(@Query() query: DeliveriesQueryParams): DeliveryView[] {
     return this.delivery.listDeliveries(parseDeliveriesQuery(query));
   }
 
   /** Server-Sent Events: `event: alert`, `id: <seq>`, `data: <AlertEvent>`; resumes from Last-Event-ID; `?patientId=` filters. */
   @Sse('stream')
+  @Roles('clinician')
+  @PatientData({ query: 'patientId', response: 'events' })
   live(@Headers('last-event-id') lastEventId: string | undefined, @Query() query: StreamQueryParams): Observable<MessageEvent> {
     return this.stream.open(parseStreamRequest(lastEventId, query));
   }

@@ -1,9 +1,12 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { PatientData, Roles } from '@pulseproof/contracts';
 import { parseLocationInput, parsePatientId } from './dispatch-input';
 import { DispatchService } from './dispatch.service';
 import { PatientLocationView } from './dispatch-views';
 
 @Controller('api/patients')
+@Roles('clinician')
+@PatientData({ param: 'id', response: 'none' })
 export class PatientLocationController {
   constructor(private readonly dispatch: DispatchService) {}
 

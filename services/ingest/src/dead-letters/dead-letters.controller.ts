@@ -1,4 +1,5 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { Roles } from '@pulseproof/contracts';
 import { IngestRejection } from '../errors';
 import { parseDeviceIdParam, parseLimitParam, parseTimeParam } from '../query-params';
 import { DeadLetterStore } from './dead-letter-store';
@@ -6,6 +7,7 @@ import { DeadLetterStore } from './dead-letter-store';
 const MAX_LIMIT = 1_000;
 
 @Controller('api/dead-letters')
+@Roles('admin')
 export class DeadLettersController {
   constructor(private readonly store: DeadLetterStore) {}
 

@@ -1,9 +1,12 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { PatientData, Roles } from '@pulseproof/contracts';
 import { LivenessService } from './liveness.service';
 
 const STATES = ['online', 'offline', 'silent', 'unknown'] as const;
 
 @Controller('api/liveness')
+@Roles('clinician')
+@PatientData({ response: { listKey: 'devices' } })
 export class LivenessController {
   constructor(private readonly liveness: LivenessService) {}
 

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Roles } from '@pulseproof/contracts';
 import { AdminTokenGuard } from './admin-token.guard';
 import { DevicesAdmin } from './devices-admin';
 
@@ -7,6 +8,7 @@ import { DevicesAdmin } from './devices-admin';
  * response once (register, rotate-secret) and nowhere else.
  */
 @Controller('api')
+@Roles('admin')
 @UseGuards(AdminTokenGuard)
 export class DevicesController {
   constructor(private readonly admin: DevicesAdmin) {}

@@ -54,16 +54,22 @@ function deriveScrypt(secret: string, salt: Buffer, params: ScryptParams): Promi
   });
 }
 
+/** `scrypt$N$r$p$<base64 salt>$<base64 hash>` of a secret, in the thread pool; also used for staff passwords. */
+export async function hashScrypt(secret: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await deriveScrypt(secret, salt, params);
+  return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$');
+}
+
 /** Both hashes of a new secret, in the thread pool. */
 export async function hashSecret(secret: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<StoredSecret> {
-  const salt = randomBytes(16);
   const mosquittoSalt = randomBytes(MOSQUITTO_SALT_BYTES);
-  const [key, pbkdf2Key] = await Promise.all([
-    deriveScrypt(secret, salt, params),
+  const [scryptHash, pbkdf2Key] = await Promise.all([
+    hashScrypt(secret, params),
     pbkdf2Async(secret, mosquittoSalt, MOSQUITTO_PBKDF2_ITERATIONS, MOSQUITTO_HASH_BYTES, 'sha512'),
   ]);
   return {
-    scrypt: ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$'),
+    scrypt: scryptHash,
     mosquitto: `$7$${MOSQUITTO_PBKDF2_ITERATIONS}$${mosquittoSalt.toString('base64')}$${pbkdf2Key.toString('base64')}`,
   };
 }
