@@ -1,5 +1,6 @@
 export * from './bus';
 export * from './sqlite-bus';
 export * from './sqlite';
+export * from './sqlite-group-commit';
 export * from './kafka-bus';
 export * from './kafka-lease';

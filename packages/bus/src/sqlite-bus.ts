@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { openSqlite } from './sqlite';
+import { SqliteGroupCommit } from './sqlite-group-commit';
 import { BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription } from './bus';
 
 export interface SqliteBusOptions {
@@ -33,6 +34,8 @@ export class SqliteBus extends Bus {
   private readonly consumers = new Set<Consumer>();
   private readonly pruneTimer: NodeJS.Timeout;
   private readonly insert: Database.Statement<[string, string, string, number]>;
+  /** publishes made in one turn of the event loop share one transaction (ingest publishes once per reading) */
+  private readonly publishes: SqliteGroupCommit<{ topic: string; key: string; value: string }>;
 
   constructor(private readonly options: SqliteBusOptions) {
     super();
@@ -55,12 +58,15 @@ export class SqliteBus extends Bus {
     `);
     this.wake.setMaxListeners(0);
     this.insert = this.db.prepare('INSERT INTO messages (topic, key, value, published_at) VALUES (?, ?, ?, ?)');
+    this.publishes = new SqliteGroupCommit(this.db, ({ topic, key, value }) => {
+      this.insert.run(topic, key, value, Date.now());
+    });
     this.pruneTimer = setInterval(() => this.prune(), options.pruneIntervalMs ?? 10_000);
     this.pruneTimer.unref();
   }
 
   async publish<T>(topic: string, key: string, value: T): Promise<void> {
-    this.insert.run(topic, key, JSON.stringify(value), Date.now());
+    await this.publishes.run({ topic, key, value: JSON.stringify(value) });
     this.wake.emit(topic);
   }
 
@@ -95,6 +101,7 @@ export class SqliteBus extends Bus {
 
   async close(): Promise<void> {
     clearInterval(this.pruneTimer);
+    this.publishes.flush();
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.consumers.clear();
     this.db.close();

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { openSqlite } from '@pulseproof/bus';
+import { SqliteGroupCommit, openSqlite } from '@pulseproof/bus';
 import { MeasurementCode, Measurements, Reading } from '@pulseproof/contracts';
 import {
   HistoryBucket,
@@ -11,7 +11,6 @@ import {
   VitalsQuery,
   sameDeviceContent,
 } from './reading-store';
-import { SqliteGroupCommit } from '../sqlite-group-commit';
 import { SqliteHistory } from './sqlite-history';
 import { LATEST_UPDATE, migrateReadings } from './sqlite-reading-schema';
 

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
-import { openSqlite } from '@pulseproof/bus';
+import { SqliteGroupCommit, openSqlite } from '@pulseproof/bus';
 import { DeadLetter } from '@pulseproof/contracts';
-import { SqliteGroupCommit } from '../sqlite-group-commit';
 
 /** Rows kept by default: the newest 100,000 dead letters (a few tens of MB at most). */
 export const DEFAULT_DEAD_LETTER_RETENTION = 100_000;

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { openSqlite } from '@pulseproof/bus';
-import { SqliteGroupCommit } from '../sqlite-group-commit';
+import { SqliteGroupCommit, openSqlite } from '@pulseproof/bus';
 
 /**
  * Sequence numbers a device skipped: `from`..`to` (inclusive) were never received. A gap shrinks

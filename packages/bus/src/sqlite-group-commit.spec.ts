@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqlite } from '@pulseproof/bus';
+import { openSqlite } from './sqlite';
 import { SqliteGroupCommit } from './sqlite-group-commit';
 
 describe('SqliteGroupCommit (real SQLite)', () => {

@@ -11,7 +11,8 @@ interface Pending<T, R> {
  * loop is busy share one transaction, committed on the next turn (or when `maxBatch` are waiting).
  * Each caller's promise settles after that commit, with what its write returned, so whoever
  * acknowledges the device still does so after durability, at one WAL commit per batch instead of
- * one per message. Used by the readings store, the dead-letter store and the sequence-gap store.
+ * one per message. Used by ingest's readings, dead-letter and sequence-gap stores and by the
+ * embedded bus's publish.
  */
 export class SqliteGroupCommit<T, R = void> {
   private pending: Pending<T, R>[] = [];
