@@ -119,6 +119,7 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
         ...(external
           ? [`  MQTT broker    external ${redactUrl(mqttUrl)} as ${external.clientId}  (devices publish to pulseproof/v1/devices/<deviceId>/readings, QoS 1)`]
           : mqttSummaryLines(config.mqtt, mqttUrl, embedded?.tlsPort)),
+        `  dashboard      ${httpUrl}/  (sign in with an account below)`,
         `  HTTP API       ${httpUrl}/api/health  /api/patients  /api/alerts  /api/anchors`,
         `  API docs       ${httpUrl}/api/docs  (sign in: POST /api/auth/sign-in)`,
         ...firstAccountLines(firstAccounts),
