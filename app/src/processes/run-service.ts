@@ -11,6 +11,7 @@ import { HttpPortInUseError } from '../errors';
 import { QuietBootLogger } from '../logger';
 import { openBus } from './open-bus';
 import { ServiceProcessModule, ServiceWiring } from './process-module';
+import { applyTrustProxy } from '../trust-proxy';
 
 export type ServiceName = 'ingest' | 'anchor' | 'alerts';
 
@@ -32,7 +33,10 @@ interface RunningService {
  * a configuration error is one line on stderr and exit 2.
  */
 export async function runService(service: ServiceName, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let onLeaseLost: (reason: string) => void = () => undefined;
+  // A lease lost while the rest of the service is still starting is remembered and ends the
+  // process as soon as it is up: it must not anchor without the lease.
+  let lostWhileStarting: string | undefined;
+  let onLeaseLost: (reason: string) => void = (reason) => (lostWhileStarting ??= reason);
   let running: RunningService;
   // A stop asked for while starting (e.g. an anchor standby waiting for the lease) ends the process
   // at once: nothing was taken from the broker or Kafka yet that a restart would not get again.
@@ -82,6 +86,7 @@ export async function runService(service: ServiceName, env: NodeJS.ProcessEnv = 
       process.stderr.write(`pulseproof anchor: lost the anchor lease (${reason}): stopping so that one process anchors\n`);
       stop('lease lost', EXIT_LEASE_LOST);
     };
+    if (lostWhileStarting !== undefined) onLeaseLost(lostWhileStarting);
     process.once('SIGINT', () => stop('SIGINT', 0));
     process.once('SIGTERM', () => stop('SIGTERM', 0));
   });
@@ -172,6 +177,7 @@ async function start(service: ServiceName, config: PulseProofConfig, onLeaseLost
     const app = await NestFactory.create(ServiceProcessModule.forService(config, opened.bus, wiring, extra), { logger, abortOnError: false });
     // the app closes before the bus: its consumers stop while the bus can still commit
     cleanups.push(() => app.close());
+    applyTrustProxy(app, config.http.trustProxy);
     try {
       await app.listen(config.http.port, config.http.host);
     } catch (error) {

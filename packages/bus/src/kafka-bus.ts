@@ -308,7 +308,9 @@ class KafkaConsumerLoop {
           break;
         } catch (error) {
           this.options.onError(error);
-          await sleepWithHeartbeat(retryDelay, heartbeat, () => this.running && isRunning() && !isStale());
+          // the group is rebalancing: leave the batch uncommitted so kafkajs rejoins now, rather than
+          // holding every member of the group up for the rebalance timeout while this handler fails
+          if (!(await sleepWithHeartbeat(retryDelay, heartbeat, () => this.running && isRunning() && !isStale()))) return;
           retryDelay = Math.min(retryDelay * 2, 30_000);
         }
       }
@@ -332,11 +334,23 @@ function parseJson(value: Buffer | null): unknown {
   }
 }
 
-/** Waits `ms`, heartbeating each second so a long back-off does not cost the group membership. */
-async function sleepWithHeartbeat(ms: number, heartbeat: () => Promise<void>, keepGoing: () => boolean): Promise<void> {
+/** Heartbeat errors that mean this member must rejoin the group: its partitions may be moving. */
+const REJOIN = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION']);
+
+/**
+ * Waits `ms`, heartbeating each second so a long back-off does not cost the group membership.
+ * Resolves false when the group is rebalancing (or this member was dropped from it): the caller
+ * must give the batch up, uncommitted, and let kafkajs rejoin.
+ */
+async function sleepWithHeartbeat(ms: number, heartbeat: () => Promise<void>, keepGoing: () => boolean): Promise<boolean> {
   const until = Date.now() + ms;
   while (keepGoing() && Date.now() < until) {
     await new Promise((r) => setTimeout(r, Math.min(1_000, until - Date.now())));
-    await heartbeat().catch(() => undefined);
+    try {
+      await heartbeat();
+    } catch (error) {
+      if (REJOIN.has((error as { type?: string }).type ?? '')) return false;
+    }
   }
+  return true;
 }

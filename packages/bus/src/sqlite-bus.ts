@@ -36,6 +36,7 @@ export class SqliteBus extends Bus {
   private readonly insert: Database.Statement<[string, string, string, number]>;
   /** publishes made in one turn of the event loop share one transaction (ingest publishes once per reading) */
   private readonly publishes: SqliteGroupCommit<{ topic: string; key: string; value: string }>;
+  private closed = false;
 
   constructor(private readonly options: SqliteBusOptions) {
     super();
@@ -66,6 +67,7 @@ export class SqliteBus extends Bus {
   }
 
   async publish<T>(topic: string, key: string, value: T): Promise<void> {
+    if (this.closed) throw new Error(`the bus is closed: cannot publish on ${topic}`);
     await this.publishes.run({ topic, key, value: JSON.stringify(value) });
     this.wake.emit(topic);
   }
@@ -101,9 +103,12 @@ export class SqliteBus extends Bus {
 
   async close(): Promise<void> {
     clearInterval(this.pruneTimer);
-    this.publishes.flush();
+    // Consumers first: a handler finishing its batch may still publish; then what is queued is
+    // committed, and only then does the file close (a later publish is refused at once).
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.consumers.clear();
+    this.closed = true;
+    this.publishes.flush();
     this.db.close();
   }
 
