@@ -17,6 +17,14 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('believes X-Forwarded-For only when TRUST_PROXY says which proxies to trust', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).http.trustProxy).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+  });
+
   it('makes ingest a client of an external broker when MQTT_URL is set', () => {
     expect(loadConfig({}).mqtt.external).toBeUndefined();
     expect(loadConfig({ MQTT_URL: '', MQTT_USERNAME: '', MQTT_PASSWORD: '', INGEST_INSTANCE_ID: '', MQTT_SHARE_GROUP: '' }).mqtt.external).toBeUndefined();
@@ -72,6 +80,8 @@ describe('loadConfig', () => {
     [{ SIM_PATIENTS: '2', SIM_DETERIORATING: '5' }, /^SIM_DETERIORATING must not exceed SIM_PATIENTS \(2\)/],
     [{ READING_MAX_AGE_MS: '1000' }, /^READING_MAX_AGE_MS must be at least 60000 \(one minute\), in ms/],
     [{ READING_LATE_AFTER_MS: '-1' }, /^READING_LATE_AFTER_MS /],
+    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be "off", "loopback" or the number of reverse proxies in front \(1-9\) \(got "yes"\)/],
+    [{ TRUST_PROXY: '0' }, /^TRUST_PROXY must be "off", "loopback"/],
   ])('stops on %p with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

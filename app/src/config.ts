@@ -23,6 +23,13 @@ const envSchema = z
   .object({
     PORT: port(8080),
     HTTP_HOST: z.string().default('127.0.0.1'),
+    TRUST_PROXY: z.preprocess(
+      (v) => (v === undefined || v === '' ? 'off' : String(v).trim()),
+      z
+        .string()
+        .regex(/^(off|loopback|[1-9])$/, 'must be "off", "loopback" or the number of reverse proxies in front (1-9)')
+        .transform((v): TrustProxy => (v === 'off' ? false : v === 'loopback' ? 'loopback' : Number(v))),
+    ),
     MQTT_PORT: port(1883),
     MQTT_HOST: z.string().default('127.0.0.1'),
     MQTT_AUTH: z.enum(['required', 'off'], { message: 'must be "required" or "off"' }).default('required'),
@@ -124,8 +131,19 @@ const envSchema = z
     }
   });
 
+/**
+ * Which X-Forwarded-For hops Express believes (https://expressjs.com/en/guide/behind-proxies.html):
+ * false (the socket's address), 'loopback' (a proxy on this host), or how many proxies stand in front.
+ */
+export type TrustProxy = false | 'loopback' | number;
+
 export interface PulseProofConfig {
-  readonly http: { readonly host: string; readonly port: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** Express's 'trust proxy': whose X-Forwarded-For names the client (sign-in limits per address) */
+    readonly trustProxy?: TrustProxy;
+  };
   readonly mqtt: MqttConfig;
   readonly dataDir: string;
   /**
@@ -220,7 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): PulseProofConfig {
   }
   const e = parsed.data;
   return Object.freeze({
-    http: { host: e.HTTP_HOST, port: e.PORT },
+    http: { host: e.HTTP_HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
     mqtt: {
       host: e.MQTT_HOST,
       port: e.MQTT_PORT,

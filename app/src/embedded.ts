@@ -14,6 +14,7 @@ import { HttpPortInUseError } from './errors';
 import { embeddedBrokerOptions, mqttSummaryLines, registerSimulatedFleet, warnIfAuthOff } from './mqtt-security';
 import { QuietBootLogger } from './logger';
 import { openBus } from './processes/open-bus';
+import { applyTrustProxy } from './trust-proxy';
 
 export interface EmbeddedSystem {
   readonly httpUrl: string;
@@ -82,6 +83,7 @@ export async function startEmbedded(config: PulseProofConfig, options: StartOpti
     if (embedded && config.mqtt.auth === 'required') embedded.authenticateWith(app.get(DeviceRegistry));
     if (embedded) warnIfAuthOff(config.mqtt);
     serveOpenApi(app);
+    applyTrustProxy(app, config.http.trustProxy);
     await listen(app, config.http.host, config.http.port);
     const httpPort = Number(new URL(await app.getUrl()).port);
     // the first start creates one account per role and the default ward (README "Signing in")

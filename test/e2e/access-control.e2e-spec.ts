@@ -5,6 +5,7 @@ import { mqttTopics } from '@pulseproof/contracts';
 import { DeviceRegistry } from '@pulseproof/ingest';
 import { connectAsync, MqttClient } from 'mqtt';
 import { EmbeddedSystem, PulseProofConfig, startEmbedded } from 'pulseproof';
+import { STREAM_RECHECK_MS } from '../../app/src/access/open-stream';
 import { accessTableRow, routeTable } from '../../app/src/access/route-table';
 import { signInOverHttp } from '../../app/src/access/testing';
 import { adminHeaders, eventually, testConfig } from './support';
@@ -45,9 +46,40 @@ describe('access control, end to end', () => {
 
   const clients: MqttClient[] = [];
   let closeStream: (() => void) | undefined;
+  const openStreams: OpenStream[] = [];
+
+  /** An SSE stream as the dashboard holds it: its frames so far, and whether the server ended it. */
+  interface OpenStream {
+    readonly frames: string[];
+    /** false once the server ended the response */
+    isOpen: boolean;
+    close(): void;
+  }
+  const openStream = (path: string, token: string) =>
+    new Promise<OpenStream>((resolve, reject) => {
+      const request = get(api + path, { headers: bearer(token) }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`${path} answered ${res.statusCode}`));
+        res.setEncoding('utf8');
+        let buffer = '';
+        const stream: OpenStream = { frames: [], isOpen: true, close: () => request.destroy() };
+        res.on('end', () => (stream.isOpen = false));
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            stream.frames.push(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+          }
+        });
+        res.on('error', () => undefined);
+        openStreams.push(stream);
+        resolve(stream);
+      });
+      request.on('error', reject);
+    });
 
   afterAll(async () => {
     closeStream?.();
+    for (const stream of openStreams) stream.close();
     await Promise.all(clients.map((c) => c.endAsync()));
     await system?.stop();
     rmSync(config.dataDir, { recursive: true, force: true });
@@ -137,6 +169,15 @@ describe('access control, end to end', () => {
     // and the clinician of ward B sees that patient
     const tokenB = await signIn('nurse-b', 'correct horse b');
     expect((await call('GET', '/api/patients/sim-patient-002/latest', bearer(tokenB))).status).toBe(200);
+    // device liveness is filtered by the patient each device is assigned to now: own ward's devices, no other's
+    const livenessPatients = async (headers: Record<string, string>) => {
+      const { status, body } = await call('GET', '/api/liveness', headers);
+      expect(status).toBe(200);
+      return (body.devices as { patientId?: string }[]).map((d) => d.patientId);
+    };
+    expect(await livenessPatients(bearer(token))).toEqual(['sim-patient-001']);
+    expect(await livenessPatients(bearer(tokenB))).toEqual(['sim-patient-002']);
+    expect((await livenessPatients(adminHeaders)).sort()).toEqual(['sim-patient-001', 'sim-patient-002']);
     expect((await call('POST', '/api/users', bearer(tokenB), { username: 'sneaky', role: 'admin', password: 'long enough' })).status).toBe(403);
   });
 
@@ -248,6 +289,35 @@ describe('access control, end to end', () => {
     const byPatient = await asAdmin('GET', `/api/access-log?patient=sim-patient-002&from=${from}`);
     expect(byPatient.body.entries.every((e: { patientId: string }) => e.patientId === 'sim-patient-002')).toBe(true);
     expect((await asAdmin('GET', '/api/access-log?from=yesterday')).status).toBe(400);
+    const repeated = await asAdmin('GET', '/api/access-log?user=nurse-a&user=nurse-b');
+    expect(repeated.status).toBe(400);
+    expect(repeated.body.message).toContain('"user" must be given at most once');
+  });
+
+  it('ends open ward and alert streams at sign-out, and a ward stream once its ward is taken away', async () => {
+    const token = await signIn('nurse-a', 'correct horse a');
+    const opened = Date.now();
+    const ward = await openStream('/api/dashboard/wards/ward-a/stream', token);
+    const alerts = await openStream('/api/alerts/stream', token);
+    // while the nurse may see them, both stay open across several re-checks and the ward keeps updating
+    const updates = () => ward.frames.filter((f) => f.includes('event: update')).length;
+    await eventually('ward updates across two re-checks', async () => (Date.now() - opened > 2 * STREAM_RECHECK_MS && updates() >= 2 ? true : undefined));
+    expect({ ward: ward.isOpen, alerts: alerts.isOpen }).toEqual({ ward: true, alerts: true });
+    expect(ward.frames[0]).toMatch(/^event: snapshot/m);
+
+    expect((await call('POST', '/api/auth/sign-out', bearer(token))).status).toBe(204);
+    await eventually('both streams ended by the server after the sign-out', async () => (ward.isOpen || alerts.isOpen ? undefined : true));
+    expect((await call('GET', '/api/auth/me', bearer(token))).status).toBe(401);
+
+    // signed in again, the nurse loses the ward: the ward stream ends, the session does not
+    const again = await signIn('nurse-a', 'correct horse a');
+    const wardAgain = await openStream('/api/dashboard/wards/ward-a/stream', again);
+    await eventually('the ward snapshot', async () => (wardAgain.frames.length > 0 ? true : undefined));
+    expect((await asAdmin('PUT', '/api/users/nurse-a/wards', { wards: [] })).status).toBe(200);
+    await eventually('the ward stream ended by the server once the ward was taken away', async () => (wardAgain.isOpen ? undefined : true));
+    expect((await call('GET', '/api/auth/me', bearer(again))).body.user).toEqual({ username: 'nurse-a', role: 'clinician', wards: [] });
+    expect((await fetch(`${api}/api/dashboard/wards/ward-a/stream`, { headers: bearer(again) })).status).toBe(403);
+    expect((await asAdmin('PUT', '/api/users/nurse-a/wards', { wards: ['ward-a'] })).status).toBe(200);
   });
 
   it('ends a session at sign-out and locks an account after repeated wrong passwords', async () => {

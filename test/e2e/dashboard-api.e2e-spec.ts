@@ -104,6 +104,9 @@ describe('dashboard API', () => {
     expect(states[1]).toEqual({ id: other, state: 'unknown' });
     expect((await get(`/api/dashboard/patients/${patientId}/anchoring?readings=${first}`, stranger)).status).toBe(403);
     expect((await get(`/api/dashboard/patients/${patientId}/anchoring`, nurse)).status).toBe(400);
+    const repeated = await get(`/api/dashboard/patients/${patientId}/anchoring?readings=${first}&readings=${other}`, nurse);
+    expect(repeated.status).toBe(400);
+    expect(((await repeated.json()) as { message: string }).message).toContain('"readings" must be given once');
   });
 
   it('tells the auditor view which chain endpoint to verify against', async () => {

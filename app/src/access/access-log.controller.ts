@@ -16,7 +16,7 @@ export class AccessLogController {
   @ApiQuery({ name: 'from', required: false, description: 'ISO 8601 or ms since epoch' })
   @ApiQuery({ name: 'to', required: false, description: 'ISO 8601 or ms since epoch' })
   @ApiQuery({ name: 'limit', required: false, description: '1-10000, default 100' })
-  query(@Query() params: Record<string, string | undefined>) {
+  query(@Query() params: Record<string, unknown>) {
     return asHttp(() => ({ entries: this.log.query(parseAccessLogQuery(params)) }));
   }
 }

@@ -73,5 +73,12 @@ describe('AccessLog', () => {
     expect(parseAccessLogQuery({ user: 'jo', from: '2026-12-07T00:00:00Z', to: '1800000000000' })).toEqual({ user: 'jo', from: Date.parse('2026-12-07T00:00:00Z'), to: 1_800_000_000_000, limit: 100 });
     expect(() => parseAccessLogQuery({ from: 'yesterday' })).toThrow('"from" must be an ISO 8601 time or ms since epoch');
     expect(() => parseAccessLogQuery({ limit: '0' })).toThrow('"limit" must be a whole number from 1 to 10000');
+    // Express gives a repeated parameter as an array and `?user[x]=` as an object
+    expect(() => parseAccessLogQuery({ user: ['a', 'b'] })).toThrow('"user" must be given at most once, as a single value');
+    expect(() => parseAccessLogQuery({ patient: { x: '1' } })).toThrow('"patient" must be given at most once');
+    expect(() => parseAccessLogQuery({ limit: ['5', '6'] })).toThrow('"limit" must be given at most once');
+    expect(() => parseAccessLogQuery({ from: ['1', '2'] })).toThrow('"from" must be given at most once');
+    expect(() => parseAccessLogQuery({ user: 'jo; DROP' })).toThrow('username must be 1-64 letters');
+    expect(() => parseAccessLogQuery({ patient: '../p' })).toThrow('patient id must be 1-64 letters');
   });
 });

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { Logger } from '@nestjs/common';
 import { Role } from '@pulseproof/contracts';
 import { AccessError } from './access-errors';
+import { parsePatientIdInput, parseUsername } from './access-input';
 
 export type AccessOutcome = 'allowed' | 'denied' | 'failed';
 
@@ -131,22 +132,33 @@ export class AccessLog {
   }
 }
 
-export function parseAccessLogQuery(params: Record<string, string | undefined>): AccessLogQuery {
+export function parseAccessLogQuery(params: Record<string, unknown>): AccessLogQuery {
+  // Express parses `?user=a&user=b` into an array (and `?user[x]=` into an object): each filter is one value
+  const single = (name: string): string | undefined => {
+    const value = params[name];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') throw new AccessError('ACCESS_E_INVALID', `"${name}" must be given at most once, as a single value`);
+    return value;
+  };
   const time = (name: string): number | undefined => {
-    const text = params[name];
-    if (text === undefined || text === '') return undefined;
+    const text = single(name);
+    if (text === undefined) return undefined;
     const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
     if (!Number.isFinite(ms)) throw new AccessError('ACCESS_E_INVALID', `"${name}" must be an ISO 8601 time or ms since epoch`);
     return ms;
   };
-  const limitText = params['limit'];
-  const limit = limitText === undefined || limitText === '' ? 100 : Number(limitText);
+  const limitText = single('limit');
+  const limit = limitText === undefined ? 100 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new AccessError('ACCESS_E_INVALID', '"limit" must be a whole number from 1 to 10000');
+  const user = single('user');
+  const patient = single('patient');
+  const from = time('from');
+  const to = time('to');
   return {
-    ...(params['user'] && { user: params['user'] }),
-    ...(params['patient'] && { patient: params['patient'] }),
-    ...(time('from') !== undefined && { from: time('from') }),
-    ...(time('to') !== undefined && { to: time('to') }),
+    ...(user !== undefined && { user: parseUsername(user) }),
+    ...(patient !== undefined && { patient: parsePatientIdInput(patient) }),
+    ...(from !== undefined && { from }),
+    ...(to !== undefined && { to }),
     limit,
   };
 }

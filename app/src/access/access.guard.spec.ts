@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, HttpException, MessageEvent, UnauthorizedException } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
-import { ACCESS_PRINCIPAL, PatientData, Public, Roles } from '@pulseproof/contracts';
+import { ACCESS_PRINCIPAL, PATIENT_VISIBILITY, PatientData, Public, Roles } from '@pulseproof/contracts';
 import type Database from 'better-sqlite3';
-import { lastValueFrom, of } from 'rxjs';
+import { Subject, lastValueFrom, of } from 'rxjs';
 import { openAccessDb } from './access-db';
 import { AccessLog } from './access-log';
 import { AccessGuard, GuardedRequest } from './access.guard';
@@ -31,6 +31,8 @@ class PatientsLike {
   receipt() {}
   @PatientData({ response: 'one' })
   record() {}
+  @PatientData({ response: 'events' })
+  events() {}
 }
 class Undeclared {
   anything() {}
@@ -42,14 +44,16 @@ describe('AccessGuard and PatientScopeInterceptor', () => {
   let guard: AccessGuard;
   let interceptor: PatientScopeInterceptor;
   let log: AccessLog;
+  let users: UserStore;
+  let sessions: SessionStore;
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pp-guard-'));
     db = openAccessDb(dir);
-    const users = new UserStore(db, { N: 1 << 10, r: 8, p: 1, keyLength: 32 });
+    users = new UserStore(db, { N: 1 << 10, r: 8, p: 1, keyLength: 32 });
     const wards = new WardStore(db, 0);
-    const sessions = new SessionStore(db);
+    sessions = new SessionStore(db);
     wards.add({ id: 'ward-a' });
     wards.add({ id: 'ward-b' });
     wards.assignPatient('p-a', 'ward-a', 'test');
@@ -60,8 +64,9 @@ describe('AccessGuard and PatientScopeInterceptor', () => {
     }
     log = new AccessLog(db);
     const scope = new WardScope(wards);
-    guard = new AccessGuard(new Authenticator(users, sessions, 'the-admin-token'), scope, { patientOf: () => undefined }, log);
-    interceptor = new PatientScopeInterceptor(scope, log);
+    const authenticator = new Authenticator(users, sessions, 'the-admin-token');
+    guard = new AccessGuard(authenticator, scope, { patientOf: () => undefined }, log);
+    interceptor = new PatientScopeInterceptor(scope, log, authenticator);
   });
   afterAll(() => {
     db.close();
@@ -126,6 +131,16 @@ describe('AccessGuard and PatientScopeInterceptor', () => {
     expect(logged.filter((e) => e.username === 'boss').map((e) => e.patientId).sort()).toEqual(['p-a', 'p-b']);
   });
 
+  it("tells a handler which patients the caller may see, for a record it trims rather than drops (GET /api/units)", () => {
+    const nurseReq = request('nurse');
+    guard.canActivate(context(PatientsLike, 'list', nurseReq));
+    expect(nurseReq[PATIENT_VISIBILITY]!('p-a')).toBe(true);
+    expect(nurseReq[PATIENT_VISIBILITY]!('p-b')).toBe(false);
+    const adminReq = request('the-admin-token');
+    guard.canActivate(context(PatientsLike, 'list', adminReq));
+    expect(adminReq[PATIENT_VISIBILITY]!('p-b')).toBe(true);
+  });
+
   it('answers 401, not 500, to a malformed session cookie', () => {
     const req = { ...request(undefined), headers: { cookie: 'pp_session=%E0%A4%A' } };
     expect(() => guard.canActivate(context(PatientsLike, 'list', req))).toThrow(UnauthorizedException);
@@ -171,5 +186,28 @@ describe('AccessGuard and PatientScopeInterceptor', () => {
     const answer = interceptor.intercept(context(PatientsLike, 'record', req), { handle: () => of({ patientId: 'p-b', heartRate: 70 }) });
     await expect(lastValueFrom(answer)).rejects.toThrow(/patient p-b is not in your wards/);
     expect(refusedOf('p-b')).toBe(before + 1);
+  });
+
+  it("sends an open event stream only the patients of the clinician's wards as they are now, and ends it with the session", async () => {
+    await users.add({ username: 'watcher', role: 'clinician', password: 'correct horse', wards: ['ward-a'] });
+    const token = sessions.create('watcher').token;
+    const req = { ...request(undefined), headers: { authorization: `Bearer ${token}` } };
+    expect(guard.canActivate(context(PatientsLike, 'events', req))).toBe(true);
+    const events = new Subject<MessageEvent>();
+    const sent: unknown[] = [];
+    const ended = new Promise<void>((resolve) => {
+      interceptor.intercept(context(PatientsLike, 'events', req), { handle: () => events }).subscribe({ next: (e) => sent.push((e as MessageEvent).data), complete: resolve });
+    });
+    events.next({ data: { patientId: 'p-a' } });
+    events.next({ data: { patientId: 'p-b' } });
+    users.setWards('watcher', ['ward-b']);
+    events.next({ data: JSON.stringify({ patientId: 'p-a' }) });
+    events.next({ data: { patientId: 'p-b' } });
+    sessions.revoke(token);
+    events.next({ data: { patientId: 'p-b' } });
+    // the stream never completes on its own: the re-check after the sign-out ends it
+    await ended;
+    expect(sent).toEqual([{ patientId: 'p-a' }, { patientId: 'p-b' }]);
+    expect(events.observed).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
-import { ACCESS_PRINCIPAL, AccessPrincipal, AccessRule, accessRuleFor } from '@pulseproof/contracts';
+import { ACCESS_PRINCIPAL, AccessPrincipal, AccessRule, PATIENT_VISIBILITY, PatientVisibility, accessRuleFor } from '@pulseproof/contracts';
 import { AccessLog } from './access-log';
 import { refuseForgedWrite } from './json-writes';
 import { Authenticator, RequestCredentials } from './authenticator';
@@ -14,6 +14,7 @@ export interface GuardedRequest {
   params: Record<string, string>;
   query: Record<string, unknown>;
   [ACCESS_PRINCIPAL]?: AccessPrincipal;
+  [PATIENT_VISIBILITY]?: PatientVisibility;
   /** the patient the request names (parameter, query or a record's owner), for the access log */
   [SCOPED_PATIENT]?: string;
 }
@@ -48,7 +49,10 @@ export class AccessGuard implements CanActivate {
     refuseForgedWrite(request);
     const rule = accessRuleFor(context.getClass(), context.getHandler());
     const principal = this.authenticator.principalFor(request.headers);
-    if (principal) request[ACCESS_PRINCIPAL] = principal;
+    if (principal) {
+      request[ACCESS_PRINCIPAL] = principal;
+      request[PATIENT_VISIBILITY] = (patientId) => this.scope.sees(principal, patientId);
+    }
     if (rule?.public) return true;
     if (!rule?.roles) throw new ForbiddenException(`${request.method} ${pathOf(request)} declares no access rule, so it is closed: this is a bug, please report it`);
     if (!principal) throw new UnauthorizedException(NOT_SIGNED_IN);

@@ -56,7 +56,7 @@ export class AuthController {
     const password = typeof body?.password === 'string' ? body.password : '';
     if (!username || !password) throw new UnauthorizedException('send {"username": "...", "password": "..."} as JSON');
     const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
-    // counted before the async password check (and given back on success): concurrent guesses cannot all slip under the limit
+    // counted before the async password check: concurrent guesses cannot all slip under the limit
     const wait = this.limiter.attempt(username, address);
     if (wait > 0) {
       response.setHeader('Retry-After', String(Math.ceil(wait / 1000)));

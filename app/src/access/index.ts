@@ -5,6 +5,7 @@ export * from './access.guard';
 export * from './access.module';
 export * from './authenticator';
 export * from './first-accounts';
+export * from './open-stream';
 export * from './patient-records';
 export * from './patient-scope.interceptor';
 export * from './session-store';

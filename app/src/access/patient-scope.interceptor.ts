@@ -3,6 +3,8 @@ import { ACCESS_PRINCIPAL, AccessPrincipal, PatientScope, accessRuleFor } from '
 import { Observable, catchError, filter, map, tap, throwError } from 'rxjs';
 import { AccessLog, AccessOutcome } from './access-log';
 import { GuardedRequest, SCOPED_PATIENT, pathOf } from './access.guard';
+import { Authenticator } from './authenticator';
+import { whileAllowed } from './open-stream';
 import { WardScope } from './ward-scope';
 
 type WithPatient = { patientId?: unknown };
@@ -37,13 +39,16 @@ class PatientRefused extends ForbiddenException {
 /**
  * After a route that touches patient data: narrows what a clinician gets to the patients of their
  * wards (lists are filtered, a single record of another ward is refused) and writes one access-log
- * entry per patient the answer names. Runs after the guard, so the caller is known.
+ * entry per patient the answer names. Runs after the guard, so the caller is known. An open event
+ * stream re-reads the caller for every event (a patient no longer in their wards is not sent) and
+ * ends when their session ends or their role no longer allows the route (access/open-stream.ts).
  */
 @Injectable()
 export class PatientScopeInterceptor implements NestInterceptor {
   constructor(
     private readonly scope: WardScope,
     private readonly log: AccessLog,
+    private readonly authenticator: Authenticator,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -57,14 +62,18 @@ export class PatientScopeInterceptor implements NestInterceptor {
       this.log.record({ at: Date.now(), username: principal.username, role: principal.role, method: request.method, route: pathOf(request), ...(patientId !== undefined && { patientId }), outcome });
 
     if (patient.response === 'events') {
+      const roles = rule.roles ?? [];
+      const current = () => this.authenticator.principalFor(request.headers);
       return next.handle().pipe(
         filter((event) => {
           const id = patientOfEvent(event as MessageEvent);
           if (id === undefined) return true;
-          if (!this.scope.sees(principal, id)) return false;
+          const now = current();
+          if (!now || !this.scope.sees(now, id)) return false;
           write('allowed', id);
           return true;
         }),
+        whileAllowed(current, (now) => now.role === 'admin' || roles.includes(now.role)),
       );
     }
     return next.handle().pipe(

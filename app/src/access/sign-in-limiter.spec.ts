@@ -35,14 +35,29 @@ describe('SignInLimiter', () => {
     expect(l.retryInMs('jo', 'e')).toBe(0);
   });
 
-  it('counts an attempt when it starts, refuses the next one at the limit, and gives one back on success', () => {
+  it('counts an attempt when it starts and refuses the next one at the limit', () => {
     const l = limiter();
     expect([1, 2, 3, 4].map(() => l.attempt('jo', 'a'))).toEqual([0, 0, 0, 60_000]);
-    const l2 = limiter();
+  });
+
+  it('keeps counting an address whose guesses alternate with sign-ins to a valid account', () => {
+    const l = limiter();
     for (let i = 0; i < 5; i++) {
-      expect(l2.attempt(`user-${i}`, 'b')).toBe(0);
-      l2.succeeded(`user-${i}`, 'b');
+      expect(l.attempt('own-account', 'b')).toBe(0); // the attacker's own account, right
+      l.succeeded('own-account', 'b');
+      expect(l.attempt(`victim-${i}`, 'b')).toBe(0); // a guess, wrong: the fifth failure locks
     }
-    expect(l2.retryInMs('user-9', 'b')).toBe(0); // right passwords do not use up the address's attempts
+    expect(l.attempt('victim-9', 'b')).toBe(60_000);
+    expect(l.retryInMs('own-account', 'b')).toBe(60_000);
+    expect(l.retryInMs('own-account', 'c')).toBe(0); // the account itself is not locked
+  });
+
+  it('never locks an address where many people sign in successfully (a shift at one terminal)', () => {
+    const l = limiter();
+    for (let i = 0; i < 50; i++) {
+      expect(l.attempt(`nurse-${i}`, 'ward-terminal')).toBe(0);
+      l.succeeded(`nurse-${i}`, 'ward-terminal');
+    }
+    expect(l.retryInMs('nurse-51', 'ward-terminal')).toBe(0);
   });
 });

@@ -16,10 +16,12 @@ interface Window {
 
 /**
  * Counts sign-in attempts per username and per client address in fixed windows. An attempt is
- * counted before the (slow, async) password check and given back when it succeeds, so a burst
- * of concurrent guesses cannot all pass the check before the first failure is counted. While
- * either count is at its limit, sign-in is refused before the password is checked, so guessing
- * stops even when the next guess would be right. A success clears the username's count.
+ * counted before the (slow, async) password check, so a burst of concurrent guesses cannot all
+ * pass the check before the first failure is counted. While either count is at its limit, sign-in
+ * is refused before the password is checked, so guessing stops even when the next guess would be
+ * right. A success clears the username's count and gives the address back only the attempt it
+ * reserved: the address keeps every failure, so sign-ins to a valid account between guesses do not
+ * hide them, and a ward terminal where a shift signs in one after another is never locked.
  */
 export class SignInLimiter {
   private readonly windows = new Map<string, Window>();
@@ -46,7 +48,7 @@ export class SignInLimiter {
     return 0;
   }
 
-  /** The attempt was right: the username's count is cleared and the address gets its attempt back. */
+  /** The attempt reserved by `attempt` was right: the username's count is cleared, the address's reservation released. */
   succeeded(username: string, address: string): void {
     this.windows.delete(`u:${username}`);
     const w = this.windows.get(`a:${address}`);

@@ -21,7 +21,11 @@ export class AnchoringController {
   @Get(':id/anchoring')
   @Roles('clinician', 'auditor')
   @PatientData({ param: 'id', response: 'none' })
-  anchoring(@Param('id') patientId: string, @Query('readings') list?: string): { readings: { id: string; state: AnchoringState }[] } {
+  anchoring(@Param('id') patientId: string, @Query('readings') list?: unknown): { readings: { id: string; state: AnchoringState }[] } {
+    // Express parses `?readings=a&readings=b` into an array: one comma-separated value is the contract
+    if (list !== undefined && typeof list !== 'string') {
+      throw new BadRequestException('"readings" must be given once, as reading ids (<deviceId>:<seq>) comma-separated, e.g. ?readings=dev-1:1,dev-1:2');
+    }
     const ids = (list ?? '').split(',').filter((id) => id !== '');
     if (ids.length === 0 || ids.length > MAX_READINGS) {
       throw new BadRequestException(`"readings" must list 1 to ${MAX_READINGS} reading ids (<deviceId>:<seq>), comma-separated`);

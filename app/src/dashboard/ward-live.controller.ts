@@ -1,11 +1,12 @@
 import { Controller, ForbiddenException, Get, Inject, MessageEvent, Param, Req, Sse } from '@nestjs/common';
 import { ACCESS_PRINCIPAL, AccessPrincipal, PatientData, Roles } from '@pulseproof/contracts';
 import { Observable, map, filter, startWith } from 'rxjs';
+import { RequestCredentials, whileAllowed } from '../access';
 import { DASHBOARD_OPTIONS, DashboardOptions } from './dashboard.options';
 import { PatientLive, WardSnapshot, liveSignature } from './patient-live';
 import { WardLiveService } from './ward-live.service';
 
-type PrincipalRequest = { [ACCESS_PRINCIPAL]?: AccessPrincipal; method: string; path?: string; url: string };
+type PrincipalRequest = { [ACCESS_PRINCIPAL]?: AccessPrincipal; method: string; path?: string; url: string; headers: RequestCredentials };
 
 /**
  * What the dashboard needs beyond the service APIs: a ward's live picture (one JSON snapshot for
@@ -31,7 +32,9 @@ export class WardLiveController {
   /**
    * `event: snapshot` (the whole ward, on connect and when its membership changes) then
    * `event: update` with `{ patients }` that changed since the last tick. Opening it is logged as
-   * a read of each patient of the ward (and of each patient who joins it while it is open).
+   * a read of each patient of the ward (and of each patient who joins it while it is open). It ends
+   * when the session does (sign-out, expiry, password reset, user removed) or when the user may no
+   * longer see the ward: re-checked every STREAM_RECHECK_MS (access/open-stream.ts).
    */
   @Sse('wards/:id/stream')
   @Roles('clinician')
@@ -67,6 +70,7 @@ export class WardLiveController {
         return changed.length ? { type: 'update', data: { patients: changed } } : undefined;
       }),
       filter((event): event is MessageEvent => event !== undefined),
+      whileAllowed(() => this.live.principalFor(request.headers), (now) => maySee(now, wardId)),
     );
   }
 
@@ -81,10 +85,15 @@ export class WardLiveController {
   private checkWard(wardId: string, request: PrincipalRequest): AccessPrincipal {
     const principal = request[ACCESS_PRINCIPAL]!;
     this.live.ward(wardId);
-    if (principal.role === 'clinician' && !principal.wards.includes(wardId)) {
+    if (!maySee(principal, wardId)) {
       this.live.record({ at: Date.now(), username: principal.username, role: principal.role, method: request.method, route: request.path ?? request.url, outcome: 'denied' });
       throw new ForbiddenException(`ward ${wardId} is not one of your wards (${principal.wards.join(', ') || 'none'}): ask an admin to add you to it`);
     }
     return principal;
   }
+}
+
+/** Admins see every ward; a clinician only their own (auditors are refused by the route's role). */
+function maySee(principal: AccessPrincipal, wardId: string): boolean {
+  return principal.role === 'admin' || (principal.role === 'clinician' && principal.wards.includes(wardId));
 }

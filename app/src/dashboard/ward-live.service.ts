@@ -3,7 +3,8 @@ import { ModuleRef } from '@nestjs/core';
 import { AlertsService } from '@pulseproof/alerts';
 import { DeviceRegistry, LivenessService } from '@pulseproof/ingest';
 import { Observable, Subject, share } from 'rxjs';
-import { AccessLog, AccessLogEntry, WardStore } from '../access';
+import { AccessPrincipal } from '@pulseproof/contracts';
+import { AccessLog, AccessLogEntry, Authenticator, RequestCredentials, WardStore } from '../access';
 import { DeviceState, PatientLive, WardSnapshot, toPatientLive } from './patient-live';
 
 /** how often the ward stream looks at the patients: at most one update per patient per tick */
@@ -25,6 +26,7 @@ export class WardLiveService implements OnModuleInit, OnModuleDestroy {
   private devices!: DeviceRegistry;
   private wards!: WardStore;
   private accessLog!: AccessLog;
+  private authenticator!: Authenticator;
   private readonly trends = new Map<string, { at: number; values: number[] }>();
   private readonly ticks = new Subject<Map<string, PatientLive>>();
   private timer: NodeJS.Timeout | undefined;
@@ -50,6 +52,7 @@ export class WardLiveService implements OnModuleInit, OnModuleDestroy {
     this.devices = find(DeviceRegistry);
     this.wards = find(WardStore);
     this.accessLog = find(AccessLog);
+    this.authenticator = find(Authenticator);
   }
 
   onModuleDestroy(): void {
@@ -60,6 +63,11 @@ export class WardLiveService implements OnModuleInit, OnModuleDestroy {
   /** The access log of issue 7 (who read which patient's data, when). */
   record(entry: AccessLogEntry): void {
     this.accessLog.record(entry);
+  }
+
+  /** Who holds the request's token now, with their role and wards as they are now; undefined once the session ended. */
+  principalFor(headers: RequestCredentials): AccessPrincipal | undefined {
+    return this.authenticator.principalFor(headers);
   }
 
   /** 404 when the ward does not exist (a typo in the address, or a ward removed). */

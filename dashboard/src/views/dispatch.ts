@@ -14,7 +14,9 @@ interface DispatchView {
   updatedAt: number;
 }
 interface DispatchDetail extends DispatchView { route: [number, number][] | null }
-interface Unit { unitId: string; status: string; lat: number; lon: number; dispatchId: string | null }
+/** A unit serving a patient outside the caller's wards comes without a position (GET /api/units). */
+interface Unit { unitId: string; status: string; lat?: number; lon?: number; dispatchId: string | null }
+type PlacedUnit = Unit & { lat: number; lon: number };
 
 /**
  * Ambulance dispatches: unit, ETA, status, and the route on a plain SVG map (no tiles, no network):
@@ -77,7 +79,8 @@ export class DispatchPage {
     );
   }
 
-  private renderMap(d: DispatchDetail, units: Unit[]): void {
+  private renderMap(d: DispatchDetail, allUnits: Unit[]): void {
+    const units = allUnits.filter((u): u is PlacedUnit => typeof u.lat === 'number' && typeof u.lon === 'number');
     const route = d.route ?? [];
     const points: [number, number][] = [...route, [d.location.lat, d.location.lon], ...units.map((u): [number, number] => [u.lat, u.lon])];
     const lats = points.map((p) => p[0]);

@@ -82,8 +82,9 @@ export class WardView {
     stream.addEventListener('error', () => {
       setText(this.status, 'Reconnecting…');
       this.status.classList.add('stale');
+      // reopened through the snapshot: a ward taken away since shows "Access refused" instead of retrying
       recoverRefusedStream(stream, () => {
-        if (!this.closed && this.stream === stream) this.connect();
+        if (!this.closed && this.stream === stream) void this.open();
       });
     });
     stream.addEventListener('snapshot', (event) => {

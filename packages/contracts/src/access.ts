@@ -53,6 +53,13 @@ export interface AccessPrincipal {
 /** The request property holding the AccessPrincipal once the guard has run. */
 export const ACCESS_PRINCIPAL = 'pulseproofPrincipal';
 
+/**
+ * The request property holding whether the caller may see a patient (the app's ward scope), set by
+ * the guard beside the principal, for a handler that trims a record rather than drops it.
+ */
+export const PATIENT_VISIBILITY = 'pulseproofPatientVisible';
+export type PatientVisibility = (patientId: string) => boolean;
+
 const rules = new WeakMap<object, AccessRule>();
 
 function merge(target: object, rule: AccessRule): void {

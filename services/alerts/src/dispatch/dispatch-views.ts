@@ -87,3 +87,23 @@ export function toLocationView(l: PatientLocationRecord): PatientLocationView {
 export function toUnitView(u: UnitRecord): UnitView {
   return { ...u };
 }
+
+/** A unit on a dispatch of a patient the caller may not see: where it stands could be the patient's home. */
+export interface ScopedUnitView {
+  readonly unitId: string;
+  readonly status: 'busy';
+  readonly dispatchId: null;
+  readonly reportedAt: number;
+  readonly receivedAt: number;
+}
+
+/**
+ * The unit as the caller may see it: whole unless it holds a dispatch whose patient is outside the
+ * caller's wards (or unknown), then without the dispatch and the position.
+ */
+export function unitViewFor(u: UnitRecord, visible: (patientId: string) => boolean, patientOfDispatch: (dispatchId: string) => string | undefined): UnitView | ScopedUnitView {
+  if (u.dispatchId === null) return toUnitView(u);
+  const patientId = patientOfDispatch(u.dispatchId);
+  if (patientId !== undefined && visible(patientId)) return toUnitView(u);
+  return { unitId: u.unitId, status: 'busy', dispatchId: null, reportedAt: u.reportedAt, receivedAt: u.receivedAt };
+}

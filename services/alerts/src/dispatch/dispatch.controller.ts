@@ -1,8 +1,8 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { PatientData, Roles } from '@pulseproof/contracts';
+import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { PATIENT_VISIBILITY, PatientData, PatientVisibility, Roles } from '@pulseproof/contracts';
 import { DispatchQueryParams, parseDispatchQuery } from './dispatch-input';
 import { DispatchService } from './dispatch.service';
-import { DispatchDetailView, DispatchView, UnitView } from './dispatch-views';
+import { DispatchDetailView, DispatchView, ScopedUnitView, UnitView } from './dispatch-views';
 
 @Controller('api')
 @Roles('clinician')
@@ -31,9 +31,13 @@ export class DispatchController {
     return this.dispatch.cancel(id);
   }
 
-  /** Every ambulance unit heard from, with its last reported status and position. */
+  /**
+   * Every ambulance unit heard from, with its last reported status and position. A unit on a
+   * dispatch for a patient outside the caller's wards is only `busy`: on scene it stands at the patient.
+   */
   @Get('units')
-  units(): UnitView[] {
-    return this.dispatch.units();
+  units(@Req() request: { [PATIENT_VISIBILITY]?: PatientVisibility }): (UnitView | ScopedUnitView)[] {
+    // no ward scope on the request (no guard ran): show no patient's whereabouts
+    return this.dispatch.unitsFor(request[PATIENT_VISIBILITY] ?? (() => false));
   }
 }

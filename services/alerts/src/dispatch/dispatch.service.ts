@@ -16,7 +16,7 @@ import { DISPATCH_OPTIONS, ResolvedDispatchOptions } from './dispatch-config';
 import { badLocation, notFound } from './dispatch-errors';
 import { PatientLocationInput } from './dispatch-input';
 import { DispatchQuery, DispatchStore } from './dispatch.store';
-import { DispatchDetailView, DispatchView, PatientLocationView, UnitView, toDispatchDetailView, toDispatchView, toLocationView, toUnitView } from './dispatch-views';
+import { DispatchDetailView, DispatchView, PatientLocationView, ScopedUnitView, UnitView, toDispatchDetailView, toDispatchView, toLocationView, toUnitView, unitViewFor } from './dispatch-views';
 import { Dispatcher } from './dispatcher';
 
 /** The consumer group of the dispatcher on `vitals.alerts` (triggers) and `vitals.readings` (GPS fixes). */
@@ -149,6 +149,11 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
 
   units(): UnitView[] {
     return this.store.units().map(toUnitView);
+  }
+
+  /** `GET /api/units` for a caller who may see only some patients: see unitViewFor. */
+  unitsFor(visible: (patientId: string) => boolean): (UnitView | ScopedUnitView)[] {
+    return this.store.units().map((u) => unitViewFor(u, visible, (id) => this.store.dispatch(id)?.patientId));
   }
 
   /** `GET /api/health`: counts only. */

@@ -13,4 +13,4 @@ export { DISPATCH_STATUSES } from './dispatch-model';
 export type { DispatchStatus, LocationSource } from './dispatch-model';
 export { parseLocationInput, parseDispatchQuery } from './dispatch-input';
 export type { PatientLocationInput } from './dispatch-input';
-export type { DispatchView, DispatchDetailView, PatientLocationView, UnitView } from './dispatch-views';
+export type { DispatchView, DispatchDetailView, PatientLocationView, ScopedUnitView, UnitView } from './dispatch-views';

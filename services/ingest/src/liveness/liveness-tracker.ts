@@ -20,6 +20,8 @@ export interface LivenessChange {
 
 export interface LivenessView {
   readonly deviceId: string;
+  /** the patient of the device's open assignment: what the patient-scope filter keeps or drops by */
+  readonly patientId?: string;
   readonly state: ReportedState | 'unknown';
   readonly connection?: ConnectionState;
   readonly lastSeenAt?: number;
@@ -107,6 +109,7 @@ export class LivenessTracker {
         const r = this.records.get(device.deviceId);
         return {
           deviceId: device.deviceId,
+          ...(device.patientId !== undefined && { patientId: device.patientId }),
           state: r?.reported ?? 'unknown',
           ...(r?.connection && { connection: r.connection }),
           ...(r?.lastSeenAt !== undefined && { lastSeenAt: r.lastSeenAt }),

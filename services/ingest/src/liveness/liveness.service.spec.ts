@@ -98,6 +98,16 @@ describe('LivenessService', () => {
     expect(service.view('silent').map((d) => d.deviceId)).toEqual([]);
   });
 
+  it("names each device's current patient, so a clinician's view can be filtered to their wards", async () => {
+    const service = await start();
+    expect(service.view().map((d) => [d.deviceId, d.patientId])).toEqual([
+      ['mon-1', 'p-1'],
+      ['mon-2', 'p-2'],
+    ]);
+    registry.move('mon-1', 'p-3', now);
+    expect(service.view().find((d) => d.deviceId === 'mon-1')?.patientId).toBe('p-3');
+  });
+
   it('keeps what it reported across a restart: no second silent event, and a grace period after the start', async () => {
     let service = await start();
     await publishReading('mon-1', 1);
