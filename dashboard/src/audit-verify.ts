@@ -1,14 +1,15 @@
 import { Interface } from 'ethers';
-import { encodeLeaf } from '../../services/anchor/src/leaf';
-import { processProof } from '../../services/anchor/src/merkle';
+import { jsonRpc } from '../../services/anchor/src/adapters/json-rpc';
 import { parseReceipt } from '../../services/anchor/src/receipt';
+import { checkReceiptOffline } from '../../services/anchor/src/receipt-check';
 import type { Receipt } from '../../services/anchor/src/receipt';
 
 /**
  * Receipt verification in the browser, in the steps and with the failure phrases of
  * docs/receipts.md ("Verifying one"): the leaf and the proof with the anchor service's own
- * leaf-encoding v1 and sorted-pair Merkle code, then the chain over plain JSON-RPC
- * (`eth_chainId`, `eth_getCode`, `eth_call` of the contract's `anchoredAt` and `verify` views).
+ * leaf-encoding v1 and sorted-pair Merkle code (the same offline check as `pulseproof audit verify`),
+ * then the chain over plain JSON-RPC with the anchor service's own call (`eth_chainId`, `eth_getCode`,
+ * `eth_call` of the contract's `anchoredAt` and `verify` views).
  * Nothing goes through PulseProof's server: the auditor trusts only the chain endpoint.
  */
 const VIEWS = new Interface([
@@ -20,23 +21,8 @@ export type BrowserVerification =
   | { readonly ok: true; readonly receipt: Receipt; readonly onChain: { blockNumber: number; timestamp: number; count: number }; readonly note?: string }
   | { readonly ok: false; readonly failure: string };
 
-async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
-    throw new Error(`rpc unreachable: ${url} (${error instanceof Error ? error.message : String(error)})`);
-  }
-  if (!response.ok) throw new Error(`rpc unreachable: ${url} (HTTP ${response.status})`);
-  const body = (await response.json()) as { result?: T; error?: { message?: string } };
-  if (body.error) throw new Error(`rpc unreachable: ${url} (${method}: ${body.error.message ?? 'error'})`);
-  return body.result as T;
-}
+/** The auditor's endpoint may be slow (a public node): a longer deadline than the server's 5 s. */
+const rpc = <T>(url: string, method: string, params: unknown[]): Promise<T> => jsonRpc<T>(url, method, params, 10_000);
 
 export async function verifyReceiptInBrowser(text: string, rpcUrl: string): Promise<BrowserVerification> {
   let json: unknown;
@@ -48,23 +34,9 @@ export async function verifyReceiptInBrowser(text: string, rpcUrl: string): Prom
   const parsed = parseReceipt(json);
   if (!parsed.ok) return { ok: false, failure: parsed.error };
   const receipt = parsed.receipt;
-  const salt = receipt.salt.toLowerCase();
-  if (receipt.reading.salt !== undefined && receipt.reading.salt.toLowerCase() !== salt) {
-    return { ok: false, failure: "leaf does not match the reading: the reading's salt differs from the receipt's salt" };
-  }
-  let leaf: string;
-  try {
-    leaf = encodeLeaf({ ...receipt.reading, salt });
-  } catch (error) {
-    return { ok: false, failure: `leaf does not match the reading: the reading cannot be encoded (${String(error)})` };
-  }
-  if (leaf !== receipt.leaf.toLowerCase()) {
-    return { ok: false, failure: `leaf does not match the reading: the reading hashes to ${leaf}, the receipt's leaf is ${receipt.leaf}` };
-  }
-  const root = processProof(leaf, receipt.proof);
-  if (root !== receipt.root.toLowerCase()) {
-    return { ok: false, failure: `proof does not lead to the root: leaf and proof give ${root}, the receipt's root is ${receipt.root}` };
-  }
+  const offline = checkReceiptOffline(receipt);
+  if (!offline.ok) return offline;
+  const { leaf, root } = offline;
   try {
     const chainId = Number(BigInt(await rpc<string>(rpcUrl, 'eth_chainId', [])));
     if (chainId !== receipt.chainId) {
