@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { killOnExit } from './kill-on-exit';
 
 /**
  * Apache Kafka 3.9 from Maven Central jars (resolved by infra/kafka/resolve.sh) as a test harness:
@@ -54,23 +55,6 @@ export interface KafkaBroker {
 
 export const KAFKA_LIB_DIR = process.env.KAFKA_LIB_DIR ?? resolve(__dirname, '../../../../infra/kafka/lib');
 
-/** Brokers still running in this process, killed on exit so a failed test leaves no JVM behind. */
-const running = new Map<number, ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const pid of running.keys()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
 
 async function freeLoopbackPort(): Promise<number> {
   const server = net.createServer();
@@ -197,6 +181,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
   let brokers: string[] = [];
   let child: ChildProcess | undefined;
 
+  let forget: () => void = () => undefined;
   const launch = async (): Promise<void> => {
     const log = openSync(logFile, 'a');
     const started = spawn(java, [...jvm, 'kafka.Kafka', configFile], { stdio: ['ignore', log, log] });
@@ -204,14 +189,13 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
     child = started;
     let spawnError: Error | undefined;
     started.once('error', (error) => (spawnError = error));
-    if (started.pid !== undefined) running.set(started.pid, started);
-    installExitHook();
+    forget = killOnExit(started);
     const gone = (): boolean => spawnError !== undefined || started.exitCode !== null || started.signalCode !== null;
     try {
       await waitForBroker(brokers, Date.now() + startTimeoutMs, gone);
     } catch (error) {
       if (!gone()) started.kill('SIGKILL');
-      if (started.pid !== undefined) running.delete(started.pid);
+      forget();
       const why = spawnError ? `could not run ${java}: ${spawnError.message}` : (error as Error).message === 'timeout' ? `no broker within ${startTimeoutMs} ms` : 'the JVM exited';
       throw new KafkaStartError(`Kafka did not start (${why}); its log ends:\n${tail(logFile)}`, tail(logFile, 200));
     }
@@ -227,7 +211,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
       await exited;
       clearTimeout(timer);
     }
-    if (current.pid !== undefined) running.delete(current.pid);
+    forget();
   };
 
   // A free port may be taken between our probe and the JVM's bind: try a few times.

@@ -1,8 +1,9 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { killOnExit } from '@pulseproof/bus';
 
 /**
  * Debian's Mosquitto (package `mosquitto`, 2.0.11 here) as a test harness: a generated config, a
@@ -55,23 +56,6 @@ export interface MosquittoBroker {
 
 export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 
-/** Brokers still running in this process, killed on exit so a failed test leaves none behind. */
-const running = new Map<number, ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const pid of running.keys()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
 
 export async function freeLoopbackPort(): Promise<number> {
   const server = net.createServer();
@@ -128,20 +112,19 @@ async function startOnce(options: MosquittoOptions, port: number, dataDir: strin
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   let spawnError: Error | undefined;
   child.once('error', (error) => (spawnError = error));
-  if (child.pid !== undefined) running.set(child.pid, child);
-  installExitHook();
+  const forget = killOnExit(child);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   for (;;) {
     if (spawnError) throw new Error(`could not start ${options.binary ?? MOSQUITTO_BIN} (install the Debian package mosquitto): ${spawnError.message}`);
     if (child.exitCode !== null || child.signalCode !== null) {
-      running.delete(child.pid!);
+      forget();
       throw new MosquittoExited(output);
     }
     if (await accepts(port)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      running.delete(child.pid!);
+      forget();
       throw new Error(`mosquitto did not accept connections on ${port} within the timeout:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 25));
@@ -162,7 +145,7 @@ async function startOnce(options: MosquittoOptions, port: number, dataDir: strin
         await exited;
         clearTimeout(timer);
       }
-      running.delete(pid);
+      forget();
       if (ownsDir && !keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
