@@ -1,5 +1,4 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { get } from 'node:http';
 import { join } from 'node:path';
 import { mqttTopics } from '@pulseproof/contracts';
 import { DeviceRegistry } from '@pulseproof/ingest';
@@ -8,7 +7,7 @@ import { EmbeddedSystem, PulseProofConfig, startEmbedded } from 'pulseproof';
 import { STREAM_RECHECK_MS } from '../../app/src/access/open-stream';
 import { accessTableRow, routeTable } from '../../app/src/access/route-table';
 import { signInOverHttp } from '../../app/src/access/testing';
-import { adminHeaders, eventually, testConfig } from './support';
+import { SseStream, adminHeaders, eventually, openSse, testConfig } from './support';
 
 jest.setTimeout(120_000);
 
@@ -46,36 +45,13 @@ describe('access control, end to end', () => {
 
   const clients: MqttClient[] = [];
   let closeStream: (() => void) | undefined;
-  const openStreams: OpenStream[] = [];
+  const openStreams: SseStream[] = [];
 
-  /** An SSE stream as the dashboard holds it: its frames so far, and whether the server ended it. */
-  interface OpenStream {
-    readonly frames: string[];
-    /** false once the server ended the response */
-    isOpen: boolean;
-    close(): void;
-  }
-  const openStream = (path: string, token: string) =>
-    new Promise<OpenStream>((resolve, reject) => {
-      const request = get(api + path, { headers: bearer(token) }, (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`${path} answered ${res.statusCode}`));
-        res.setEncoding('utf8');
-        let buffer = '';
-        const stream: OpenStream = { frames: [], isOpen: true, close: () => request.destroy() };
-        res.on('end', () => (stream.isOpen = false));
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-            stream.frames.push(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
-          }
-        });
-        res.on('error', () => undefined);
-        openStreams.push(stream);
-        resolve(stream);
-      });
-      request.on('error', reject);
-    });
+  const openStream = async (path: string, token: string): Promise<SseStream> => {
+    const stream = await openSse(api + path, bearer(token));
+    openStreams.push(stream);
+    return stream;
+  };
 
   afterAll(async () => {
     closeStream?.();
@@ -185,25 +161,8 @@ describe('access control, end to end', () => {
     expect((await asAdmin('PUT', '/api/patients/pt-alert-a/ward', { wardId: 'ward-a' })).status).toBe(200);
     expect((await asAdmin('PUT', '/api/patients/pt-alert-b/ward', { wardId: 'ward-b' })).status).toBe(200);
     const token = await signIn('nurse-a', 'correct horse a');
-    const frames: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const request = get(`${api}/api/alerts/stream`, { headers: bearer(token) }, (res) => {
-        expect(res.statusCode).toBe(200);
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-            frames.push(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
-          }
-        });
-        res.on('error', () => undefined);
-        closeStream = () => request.destroy();
-        resolve();
-      });
-      request.on('error', reject);
-    });
+    const { frames, close } = await openSse(`${api}/api/alerts/stream`, bearer(token));
+    closeStream = close;
     // every NEWS2 parameter in a scoring band (RCP 2017 Chart 1): an alert for each patient
     const measurements = {
       heart_rate: { value: 135, unit: '/min' },

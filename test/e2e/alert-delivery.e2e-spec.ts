@@ -1,12 +1,12 @@
 import { rmSync } from 'node:fs';
-import { IncomingHttpHeaders, Server, createServer, get } from 'node:http';
+import { IncomingHttpHeaders, Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { connectAsync, MqttClient } from 'mqtt';
 import { AlertEvent, mqttTopics } from '@pulseproof/contracts';
 import { verifyWebhook } from '@pulseproof/alerts';
 import { DeviceRegistry } from '@pulseproof/ingest';
 import { EmbeddedSystem, PulseProofConfig, startEmbedded } from 'pulseproof';
-import { adminHeaders, eventually, getJson, testConfig } from './support';
+import { adminHeaders, eventually, getJson, openSse, testConfig } from './support';
 
 jest.setTimeout(120_000);
 
@@ -49,25 +49,7 @@ describe('alert delivery in the embedded app', () => {
     rmSync(config.dataDir, { recursive: true, force: true });
   });
 
-  function openStream(): Promise<{ frames: string[]; close(): void }> {
-    return new Promise((resolve, reject) => {
-      const frames: string[] = [];
-      let buffer = '';
-      const request = get(`${system.httpUrl}/api/alerts/stream`, { headers: adminHeaders }, (res) => {
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-            frames.push(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
-          }
-        });
-        res.on('error', () => undefined);
-        resolve({ frames, close: () => request.destroy() });
-      });
-      request.on('error', reject);
-    });
-  }
+  const openStream = () => openSse(`${system.httpUrl}/api/alerts/stream`, adminHeaders);
 
   it('delivers a raised alert to the console, the live stream and the signed webhook', async () => {
     const registry = system.app.get(DeviceRegistry);

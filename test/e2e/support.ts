@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from 'pulseproof';
@@ -44,4 +45,35 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 export async function getJson<T = any>(url: string, headers: Record<string, string> = adminHeaders): Promise<{ status: number; body: T }> {
   const response = await fetch(url, { headers });
   return { status: response.status, body: (await response.json()) as T };
+}
+
+/** A Server-Sent Events stream as a browser holds it: its frames so far, and whether the server ended it. */
+export interface SseStream {
+  readonly frames: string[];
+  /** false once the server ended the response */
+  isOpen: boolean;
+  close(): void;
+}
+
+/** Opens `url` as an SSE stream; rejects, naming the status, unless the server answers 200. */
+export function openSse(url: string, headers: Record<string, string>): Promise<SseStream> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`${url} answered ${res.statusCode}`));
+      res.setEncoding('utf8');
+      let buffer = '';
+      const stream: SseStream = { frames: [], isOpen: true, close: () => request.destroy() };
+      res.on('end', () => (stream.isOpen = false));
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          stream.frames.push(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      });
+      res.on('error', () => undefined);
+      resolve(stream);
+    });
+    request.on('error', reject);
+  });
 }
