@@ -4,6 +4,7 @@ import { INFLUX_DATASOURCE, READINGS } from '../datasource';
 import { Selection, readingsQuery, tagValues } from '../influxql';
 import { THRESHOLD_AREAS, influx, stat, timeSeries } from '../panels';
 import { toSchemaDashboard } from '../to-schema';
+import { readingsPerSecondPerDevice } from './readings-rate';
 import { VITALS, Vital, vitalField } from './vitals';
 
 export const PATIENT_DETAIL_UID = 'pulseproof-patient-detail';
@@ -79,17 +80,7 @@ export function patientDetail(): Dashboard {
       title: 'Devices of this patient',
       height: '260px',
       panels: [
-        timeSeries({
-          title: 'Readings stored per second, per device',
-          span: 6,
-          legendCalcs: ['mean', 'lastNotNull'],
-          targets: [
-            influx('A', readingsQuery({ select: [{ fn: 'count', field: 'seq', as: 'readings/s', perSecond: true }], patient: PATIENT, interval: '$__interval', groupBy: [READINGS.tags.device], fill: '0' }), {
-              alias: '$tag_device_id',
-            }),
-          ],
-          fieldConfig: { defaults: { unit: 'suffix: /s', min: 0 }, overrides: [] },
-        }),
+        readingsPerSecondPerDevice(PATIENT),
         timeSeries({
           title: 'Device battery',
           span: 6,

@@ -4,6 +4,7 @@ import { READINGS } from '../datasource';
 import { distinctTagCount, readingsQuery } from '../influxql';
 import { influx, stat, text, timeSeries } from '../panels';
 import { toSchemaDashboard } from '../to-schema';
+import { readingsPerSecondPerDevice } from './readings-rate';
 
 export const PIPELINE_HEALTH_UID = 'pulseproof-pipeline-health';
 
@@ -66,17 +67,7 @@ export function pipelineHealth(): Dashboard {
       title: 'Per device',
       height: '300px',
       panels: [
-        timeSeries({
-          title: 'Readings stored per second, per device',
-          span: 6,
-          legendCalcs: ['mean', 'lastNotNull'],
-          targets: [
-            influx('A', readingsQuery({ select: [{ fn: 'count', field: 'seq', as: 'readings/s', perSecond: true }], interval: '$__interval', groupBy: [READINGS.tags.device], fill: '0' }), {
-              alias: '$tag_device_id',
-            }),
-          ],
-          fieldConfig: { defaults: { unit: 'suffix: /s', min: 0 }, overrides: [] },
-        }),
+        readingsPerSecondPerDevice(),
         timeSeries({
           title: 'Late readings per interval, per device',
           span: 6,
