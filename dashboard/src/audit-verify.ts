@@ -2,6 +2,7 @@ import { Interface } from 'ethers';
 import { jsonRpc } from '../../services/anchor/src/adapters/json-rpc';
 import { parseReceipt } from '../../services/anchor/src/receipt';
 import { checkReceiptOffline } from '../../services/anchor/src/receipt-check';
+import { VITALS_ANCHOR_VIEWS_ABI } from '../../services/anchor/src/views-abi';
 import type { Receipt } from '../../services/anchor/src/receipt';
 
 /**
@@ -12,11 +13,7 @@ import type { Receipt } from '../../services/anchor/src/receipt';
  * `eth_call` of the contract's `anchoredAt` and `verify` views).
  * Nothing goes through PulseProof's server: the auditor trusts only the chain endpoint.
  */
-const VIEWS = new Interface([
-  'function anchoredAt(bytes32 root) view returns (uint64 blockNumber, uint64 timestamp, uint32 count)',
-  'function verify(bytes32 root, bytes32[] proof, bytes32 leaf) view returns (bool)',
-]);
-
+const VIEWS = new Interface(VITALS_ANCHOR_VIEWS_ABI);
 export type BrowserVerification =
   | { readonly ok: true; readonly receipt: Receipt; readonly onChain: { blockNumber: number; timestamp: number; count: number }; readonly note?: string }
   | { readonly ok: false; readonly failure: string };
