@@ -9,9 +9,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import ingest from '@pulseproof/ingest';
-import { CHILD, MAIN, freePort, runChild, startChild } from './lib/children.mjs';
+import { CHILD, runChild, startChild } from './lib/children.mjs';
+import { startApp } from './lib/embedded-app.mjs';
 
-const { SqliteDeviceRegistry, SqliteReadingStore } = ingest;
+const { SqliteReadingStore } = ingest;
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const latency = (report) => (report.latencyMs ? `${report.latencyMs.p50} / ${report.latencyMs.p99}` : 'n/a');
 
@@ -76,8 +77,8 @@ async function rawAedes(load) {
 }
 
 /** Waits until ingest's accepted count has not moved for 1.5 s (at most 2 minutes). */
-async function drained(httpPort) {
-  const accepted = async () => (await (await fetch(`http://127.0.0.1:${httpPort}/api/health`)).json()).components?.ingest?.detail?.accepted;
+async function drained(httpUrl) {
+  const accepted = async () => (await (await fetch(`${httpUrl}/api/health`)).json()).components?.ingest?.detail?.accepted;
   let last = await accepted();
   let stableSince = Date.now();
   const deadline = Date.now() + 120_000;
@@ -96,49 +97,23 @@ async function drained(httpPort) {
  * which are registered behind it; the generator signs in as the gateway.
  */
 async function throughIngest(load) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pp-bench-ingest-'));
-  const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, verbose: () => undefined };
-  const registry = new SqliteDeviceRegistry(join(dataDir, 'devices.sqlite'), { logger: quiet });
-  const gateway = await registry.registerPrincipal('gateway', 'bench-gateway');
-  const width = Math.max(5, String(load.devices).length);
-  for (let i = 1; i <= load.devices; i++) {
-    const deviceId = `bench-${String(i).padStart(width, '0')}`;
-    await registry.registerDevice({ deviceId, patientId: `patient-${deviceId}`, gatewayId: 'bench-gateway', credentials: false, at: 0 });
-  }
-  registry.close();
-
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const env = {
-    DATA_DIR: dataDir,
-    PORT: String(httpPort),
-    MQTT_PORT: String(mqttPort),
-    SIM_PATIENTS: '0',
-    // BENCH_MQTT_AUTH=off measures without sign-in (a comparison run; the figures default to auth on)
-    MQTT_AUTH: process.env.BENCH_MQTT_AUTH ?? 'required',
-    // The per-device limit is policy, not capacity: lifted so the figure is the pipeline's.
-    MQTT_RATE_PER_DEVICE: '1000000',
-    MQTT_RATE_BURST: '1000000',
-  };
-  const app = await startChild([MAIN], env, (out) => (out.includes('Press Ctrl-C to stop.') ? true : undefined), 120_000);
+  const app = await startApp({ devices: load.devices, batchMaxAgeMs: 10_000 });
   try {
-    const target = { brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, idPrefix: 'bench', ...gateway };
     // Saturated: as fast as PUBACKs come back (at most 20 in flight per device), the sustained rate.
-    const [report] = await runChild([CHILD, 'load', JSON.stringify({ ...load, ...target })]);
+    const [report] = await runChild([CHILD, 'load', JSON.stringify({ ...load, ...app.target })]);
     // The readings still in flight when the generator stopped are being stored: let them drain.
-    await drained(httpPort);
+    await drained(app.httpUrl);
     // Paced at half that rate: latency without the queue a saturated run builds on purpose.
-    const [paced] = await runChild([CHILD, 'load', JSON.stringify({ ...load, ...target, rate: Math.max(1, Math.floor(report.rate / 2)) })]);
-    const health = await (await fetch(`http://127.0.0.1:${httpPort}/api/health`)).json();
-    app.child.kill('SIGINT');
-    await app.exited;
-    const db = new Database(join(dataDir, 'readings.sqlite'), { readonly: true });
+    const [paced] = await runChild([CHILD, 'load', JSON.stringify({ ...load, ...app.target, rate: Math.max(1, Math.floor(report.rate / 2)) })]);
+    const health = await (await fetch(`${app.httpUrl}/api/health`)).json();
+    await app.stop({ keepData: true });
+    const db = new Database(join(app.dataDir, 'readings.sqlite'), { readonly: true });
     const stored = db.prepare('SELECT count(*) AS n FROM readings').get().n;
     db.close();
     const detail = health.components?.ingest?.detail ?? {};
     return { generator: report, paced, stored, accepted: detail.accepted, refused: detail.refused, refusedByReason: detail.refusedByReason };
   } finally {
-    if (app.child.exitCode === null) app.child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    await app.stop();
   }
 }
 

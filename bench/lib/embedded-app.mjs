@@ -1,5 +1,5 @@
 // The built PulseProof (app/dist/main.js) in embedded mode in a child process, with the load devices
-// registered behind one gateway identity the generator signs in as (as ingest.mjs does).
+// registered behind one gateway identity the generator signs in as. The pipeline and ingest suites use it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ export const deviceId = (i, devices) => `bench-${String(i).padStart(Math.max(5, 
  * includes up to that wait by design.
  */
 export async function startApp({ devices, batchMaxAgeMs, nodeArgs = [], env = {} }) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pp-bench-pipeline-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'pp-bench-app-'));
   const registry = new SqliteDeviceRegistry(join(dataDir, 'devices.sqlite'), { logger: quiet });
   const gateway = await registry.registerPrincipal('gateway', 'bench-gateway');
   for (let i = 1; i <= devices; i++) {
@@ -54,10 +54,10 @@ export async function startApp({ devices, batchMaxAgeMs, nodeArgs = [], env = {}
     httpUrl: `http://127.0.0.1:${httpPort}`,
     target: { brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, idPrefix: 'bench', ...gateway },
     output: app.output,
-    /** stops the app (SIGINT: a clean stop, which also writes a --cpu-prof profile) and removes its data */
-    async stop() {
+    /** stops the app (SIGINT: a clean stop, which also writes a --cpu-prof profile) and removes its data unless `keepData` */
+    async stop({ keepData = false } = {}) {
       await stopChild(app, 'SIGINT', 30_000);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
