@@ -11,6 +11,7 @@ import anchor from '@pulseproof/anchor';
 import { CHILD, runChild, startChild, stopChild } from './lib/children.mjs';
 import { round } from './lib/proc.mjs';
 import { rawSqlite } from './ingest.mjs';
+import { forwarding } from './lib/forwarding.mjs';
 
 const { LEAF_ABI_TYPES, encodeLeaf, leafValues } = anchor;
 
@@ -23,23 +24,6 @@ const SIZES = {
   quick: { devices: 100, runMs: 4_000, pacedRate: 500, sqliteRows: 20_000, hashes: 200_000, leaves: 10_000 },
   full: { devices: 100, runMs: 8_000, pacedRate: 500, sqliteRows: 100_000, hashes: 500_000, leaves: 50_000 },
 };
-
-/** One broker: the generator saturating it, then paced; a separate subscriber counts what is forwarded. */
-async function forwarding(brokerUrl, size) {
-  const out = {};
-  for (const [name, rate] of [['saturated', Infinity], ['paced', size.pacedRate]]) {
-    const subscriber = await startChild([CHILD, 'subscribe', brokerUrl], {}, (o) => (o.includes('"ready"') ? true : undefined));
-    try {
-      const [load] = await runChild([CHILD, 'load', JSON.stringify({ brokerUrl, devices: size.devices, ...(Number.isFinite(rate) ? { rate } : {}), durationMs: size.runMs, idPrefix: 'baseline' })]);
-      await stopChild(subscriber, 'SIGTERM', 5_000);
-      const delivered = JSON.parse(subscriber.output().trim().split('\n').pop());
-      out[name] = { offered: Number.isFinite(rate) ? rate : null, acked: round(load.rate), puback: load.latencyMs, forwarded: round(delivered.rate), delivery: delivered.latencyMs, errors: load.errors };
-    } finally {
-      await stopChild(subscriber, 'SIGKILL', 1_000);
-    }
-  }
-  return out;
-}
 
 function mosquittoVersion() {
   let text;
@@ -57,7 +41,7 @@ async function mosquitto(size) {
   // as many QoS 1 messages in flight per client as the generator keeps (20) and no queue cap
   const broker = await startMosquitto({ maxInflightMessages: 20, maxQueuedMessages: 0 });
   try {
-    return { version: mosquittoVersion(), ...(await forwarding(broker.url, size)) };
+    return { version: mosquittoVersion(), ...(await forwarding(broker.url, size, 'baseline')) };
   } finally {
     await broker.stop();
   }
@@ -66,7 +50,7 @@ async function mosquitto(size) {
 async function aedes(size) {
   const broker = await startChild([CHILD, 'broker'], {}, (o) => (o.includes('"url"') ? JSON.parse(o.split('\n').find((l) => l.includes('"url"'))).url : undefined));
   try {
-    return await forwarding(broker.value, size);
+    return await forwarding(broker.value, size, 'baseline');
   } finally {
     await stopChild(broker, 'SIGTERM', 5_000);
   }
